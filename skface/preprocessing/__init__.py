@@ -1,0 +1,5 @@
+"""Generic image preprocessing steps for pipelines."""
+
+from ._resize import ImageResizer
+
+__all__ = ["ImageResizer"]
