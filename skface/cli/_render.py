@@ -46,7 +46,7 @@ def grid(tiles, *, columns, tile_size, captions=None, title=None, pad=4):
     """Tile PIL images (or arrays) into one PIL image with captions."""
     from PIL import Image, ImageDraw
 
-    tiles = [t if hasattr(t, "resize") else Image.fromarray(to_uint8_rgb(t)) for t in tiles]
+    tiles = [t if isinstance(t, Image.Image) else Image.fromarray(to_uint8_rgb(t)) for t in tiles]
     rows = -(-len(tiles) // columns)
     cap_h = 14 if captions else 0
     title_h = 20 if title else 0

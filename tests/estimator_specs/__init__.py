@@ -31,15 +31,17 @@ class EstimatorSpec:
         ``{check_name: reason}`` waived on top of the image-input waivers
         that apply to every image estimator. Every entry needs a reason;
         waivers are strict: a waived check that passes fails the test.
-    output_method : str or None
-        Method compared before/after pickling; default: the first of
-        transform, predict, detect that exists.
+    output_method : str, callable or None
+        Method whose output the checks compare (before/after pickling, on a
+        subset, ...): a method name, or ``f(estimator, X) -> output`` for
+        methods that need more than ``X``; default: the first of transform,
+        predict, detect, score_samples that exists.
     """
 
     init: dict = field(default_factory=dict)
     data: Callable | None = None
     expected_failed_checks: dict = field(default_factory=dict)
-    output_method: str | None = None
+    output_method: str | Callable | None = None
 
 
 def load_specs():
