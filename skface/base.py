@@ -15,7 +15,7 @@ import numpy as np
 from .utils._parallel import parallel_map
 from .utils.validation import check_images
 
-__all__ = ["DetectorMixin", "ImageEstimatorMixin", "ON_MISSING", "SELECT"]
+__all__ = ["DetectorMixin", "ImageEstimatorMixin", "ON_MISSING", "SELECT", "select_boxes"]
 
 ON_MISSING = ("raise", "nan", "whole")
 SELECT = ("largest", "best")
@@ -50,6 +50,45 @@ def _box_area(boxes):
     )
 
 
+def select_boxes(detections, shapes, *, select="largest", on_missing="raise"):
+    """Pick one box per image from per-image detections.
+
+    Parameters
+    ----------
+    detections : list of array-like of shape (k_i, 5)
+        ``(left, top, right, bottom, score)`` rows per image.
+    shapes : list of (H, W)
+        Image sizes, for ``on_missing='whole'`` and error messages.
+    select : {'largest', 'best'}, default='largest'
+        The largest box, or the best-scored one.
+    on_missing : {'raise', 'nan', 'whole'}, default='raise'
+        An image without detections raises a ``ValueError`` naming it, gets
+        a NaN row, or gets the whole image ``(0, 0, W, H)``.
+
+    Returns
+    -------
+    boxes : ndarray of shape (n_samples, 4)
+    """
+    if select not in SELECT:
+        raise ValueError(f"select must be one of {SELECT}, got {select!r}")
+    if on_missing not in ON_MISSING:
+        raise ValueError(f"on_missing must be one of {ON_MISSING}, got {on_missing!r}")
+    out = np.empty((len(detections), 4))
+    for i, (det, (h, w)) in enumerate(zip(detections, shapes)):
+        det = np.asarray(det, dtype=float).reshape(-1, 5)
+        if len(det) == 0:
+            if on_missing == "raise":
+                raise ValueError(
+                    f"no face found in X[{i}] ({h}x{w} pixels); set "
+                    "on_missing='nan' or 'whole' to keep such images"
+                )
+            out[i] = np.nan if on_missing == "nan" else (0, 0, w, h)
+            continue
+        k = np.argmax(_box_area(det)) if select == "largest" else np.argmax(det[:, 4])
+        out[i] = det[k, :4]
+    return out
+
+
 class DetectorMixin(ImageEstimatorMixin):
     """Mixin for face detectors.
 
@@ -78,26 +117,12 @@ class DetectorMixin(ImageEstimatorMixin):
         return self._select_boxes(detections, [im.shape[:2] for im in images])
 
     def _select_boxes(self, detections, shapes):
-        select = getattr(self, "select", "largest")
-        on_missing = getattr(self, "on_missing", "raise")
-        if select not in SELECT:
-            raise ValueError(f"select must be one of {SELECT}, got {select!r}")
-        if on_missing not in ON_MISSING:
-            raise ValueError(f"on_missing must be one of {ON_MISSING}, got {on_missing!r}")
-        out = np.empty((len(detections), 4))
-        for i, (det, (h, w)) in enumerate(zip(detections, shapes)):
-            det = np.asarray(det, dtype=float).reshape(-1, 5)
-            if len(det) == 0:
-                if on_missing == "raise":
-                    raise ValueError(
-                        f"no face found in X[{i}] ({h}x{w} pixels); set "
-                        "on_missing='nan' or 'whole' to keep such images"
-                    )
-                out[i] = np.nan if on_missing == "nan" else (0, 0, w, h)
-                continue
-            k = np.argmax(_box_area(det)) if select == "largest" else np.argmax(det[:, 4])
-            out[i] = det[k, :4]
-        return out
+        return select_boxes(
+            detections,
+            shapes,
+            select=getattr(self, "select", "largest"),
+            on_missing=getattr(self, "on_missing", "raise"),
+        )
 
     def score(self, X, y):
         """Average precision of :meth:`detect` at IoU 0.5.

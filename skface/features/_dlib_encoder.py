@@ -15,6 +15,7 @@ from sklearn.utils.validation import check_is_fitted, check_random_state
 
 from ..base import ImageEstimatorMixin
 from ..utils._optional import import_dlib
+from ..utils.validation import check_boxes
 from ._thumbnail import _area_weights
 
 __all__ = ["DlibFaceEncoder"]
@@ -337,13 +338,17 @@ class DlibFaceEncoder(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
         return self
 
     # -------------------------------------------------------------- transform
-    def transform(self, X):
+    def transform(self, X, boxes=None):
         """Embed the face of every image.
 
         Parameters
         ----------
         X : (n_samples, H, W[, C]) ndarray, list of ndarray or list of path
             Photos (one face is embedded per photo) or aligned face chips.
+        boxes : array-like of shape (n_samples, 4), default=None
+            Face boxes ``(left, top, right, bottom)`` of the photos, e.g. from
+            a detector that already ran; the detector is then skipped. NaN
+            rows give NaN embeddings. Only with ``input='photos'``.
 
         Returns
         -------
@@ -351,13 +356,19 @@ class DlibFaceEncoder(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
             NaN rows for photos without a face when ``on_missing='nan'``.
         """
         check_is_fitted(self)
-        return self._transform(self._load(X))
+        images = self._load(X)
+        if boxes is not None:
+            if self.input != "photos":
+                raise ValueError("boxes are only used with input='photos'")
+            boxes = check_boxes(boxes, n_samples=len(images), allow_nan=True)
+        return self._transform(images, boxes)
 
-    def _transform(self, images):
+    def _transform(self, images, boxes=None):
         from ..datasets import get_model_path
 
         if self.input == "photos":
-            boxes = self._face_boxes(images)
+            if boxes is None:
+                boxes = self._face_boxes(images)
             shape_path = get_model_path(self.shape_model)
             chips = _chips_from_photos(images, boxes, shape_path, float(self.padding))
         else:
@@ -377,26 +388,14 @@ class DlibFaceEncoder(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
 
     def _face_boxes(self, images):
         """One ``(left, top, right, bottom)`` box per image, NaN when missing."""
-        detections = self.detector_.detect(images)
-        select = getattr(self.detector_, "select", "largest")
-        boxes = np.full((len(images), 4), np.nan)
-        for i, (det, image) in enumerate(zip(detections, images, strict=True)):
-            det = np.asarray(det, dtype=float).reshape(-1, 5)
-            if len(det):
-                if select == "best":
-                    k = np.argmax(det[:, 4])
-                else:
-                    k = np.argmax((det[:, 2] - det[:, 0]) * (det[:, 3] - det[:, 1]))
-                boxes[i] = det[k, :4]
-            elif self.on_missing == "raise":
-                h, w = image.shape[:2]
-                raise ValueError(
-                    f"no face found in X[{i}] ({h}x{w} pixels); set on_missing='nan' "
-                    "or 'whole' to keep such images"
-                )
-            elif self.on_missing == "whole":
-                boxes[i] = (0, 0, image.shape[1], image.shape[0])
-        return boxes
+        from ..base import select_boxes
+
+        return select_boxes(
+            self.detector_.detect(images),
+            [im.shape[:2] for im in images],
+            select=getattr(self.detector_, "select", "largest"),
+            on_missing=self.on_missing,
+        )
 
     def get_feature_names_out(self, input_features=None):
         """Names ``dlibfaceencoder0`` ... ``dlibfaceencoder127``.
