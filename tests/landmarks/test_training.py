@@ -124,7 +124,6 @@ def test_photo_with_several_faces_is_one_training_image(split):
 @pytest.mark.parametrize(
     "y, match",
     [
-        (np.zeros(6), r"y has shape \(6,\)"),
         (np.zeros((6, 68, 2))[:5], "5 samples but there are 6 images"),
         (np.zeros((6, 5, 2)), "5 points per face; expected 68"),
         (np.zeros((6, 135)), "even number"),
@@ -136,6 +135,13 @@ def test_photo_with_several_faces_is_one_training_image(split):
 def test_bad_y_raises(faces, y, match):
     with pytest.raises(ValueError, match=match):
         LandmarkExtractor(**TINY).fit(faces.images[:6], y)
+
+
+def test_class_labels_as_y_keep_the_pretrained_model(faces):
+    """A Pipeline passes class labels to every step's fit: they are ignored."""
+    est = LandmarkExtractor(**TINY).fit(faces.images[:6], np.arange(6) % 2)
+    assert est.model_path_.endswith("shape_predictor_68_face_landmarks.dat")
+    assert est.model_bytes_ is None
 
 
 def test_bad_training_boxes_raise(faces):
