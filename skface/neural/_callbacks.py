@@ -1,0 +1,78 @@
+"""skorch callbacks that skface nets add by default or on request.
+
+* :class:`NonFiniteLossGuard` (always on) stops training with a
+  :class:`NonFiniteLossError` naming the epoch and batch as soon as a loss
+  becomes NaN or infinite.
+* :func:`verbosity_callbacks` maps the shared ``verbose`` parameter to the
+  skorch printing callbacks: 0 silent, 1 one table row per epoch
+  (:class:`EpochLog`, on by default and gated by the net's ``verbose``), 2
+  also a tqdm progress bar over the batches of each epoch.
+"""
+
+from __future__ import annotations
+
+import math
+
+from skorch.callbacks import Callback, PrintLog, ProgressBar
+
+__all__ = [
+    "EpochLog",
+    "NonFiniteLossError",
+    "NonFiniteLossGuard",
+    "verbosity_callbacks",
+]
+
+
+class NonFiniteLossError(FloatingPointError):
+    """A training or validation loss became NaN or infinite.
+
+    Raised by skface neural estimators' ``fit``; the message names the loss,
+    the epoch (1-based, as in ``history_``) and the batch.
+    """
+
+
+class NonFiniteLossGuard(Callback):
+    """Raise :class:`NonFiniteLossError` when a batch loss is not finite.
+
+    Every history entry of the current batch whose name ends in ``loss``
+    (``train_loss``, ``valid_loss``, and extra losses such as
+    ``generator_loss``) is checked after each batch, so a diverging run stops
+    at once instead of returning a model with NaN weights.
+    """
+
+    def on_batch_end(self, net, batch=None, training=None, **kwargs):
+        epoch = list.__getitem__(net.history, -1)  # plain list access: per batch
+        batches = epoch["batches"]
+        for key, value in batches[-1].items():
+            if key[-4:] == "loss" and not math.isfinite(value):
+                phase = "training" if training else "validation"
+                raise NonFiniteLossError(
+                    f"{key} became {value} at epoch {epoch['epoch']} "
+                    f"({phase} batch {len(batches)}); training stopped. Try a "
+                    "smaller learning rate (lr), scaling the inputs, or "
+                    "checking them for NaN/inf values."
+                )
+
+
+class EpochLog(PrintLog):
+    """skorch's ``PrintLog`` table, formatted only when the net is verbose.
+
+    ``PrintLog`` builds the table every epoch and drops it when ``verbose``
+    is 0; skipping that keeps silent training free of the formatting cost.
+    """
+
+    def on_epoch_end(self, net, **kwargs):
+        if net.verbose:
+            super().on_epoch_end(net, **kwargs)
+
+
+def verbosity_callbacks(verbose: int) -> list:
+    """Extra skorch callbacks for the shared ``verbose`` level.
+
+    The epoch table itself is the nets' default :class:`EpochLog`, which
+    prints only when the net's ``verbose`` is non-zero; level 2 adds a tqdm
+    bar.
+    """
+    if verbose >= 2:
+        return [("progress_bar", ProgressBar())]
+    return []

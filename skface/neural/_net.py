@@ -1,0 +1,317 @@
+"""Private skorch nets and the tensor data pipeline behind skface estimators.
+
+The public estimators (:mod:`skface.neural`) never expose these classes:
+they build one in ``fit`` and keep it as ``net_``.
+
+* :class:`_TensorDataset` holds ``X``, ``y`` and per-sample weights as
+  tensors; :class:`_BatchLoader` cuts shuffled mini-batches from them by
+  indexing, with no per-sample ``collate`` (the cost a plain PyTorch loop
+  pays too, and no more).
+* :class:`_Net` is a :class:`skorch.NeuralNet` with per-sample weighted
+  losses, an L2 penalty hook, per-batch validation metrics passed through to
+  the epoch history, extra named losses for multi-module training
+  (:mod:`skface.neural._multi`) and the non-finite loss guard.
+* :class:`_ClassifierNet` adds the validation accuracy ``valid_acc``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import torch
+from skorch import NeuralNet
+from skorch.callbacks import Callback, EpochTimer, PassthroughScoring
+from skorch.dataset import unpack_data
+from skorch.history import History
+from skorch.utils import to_tensor
+from torch.utils.data import Subset
+
+from ._callbacks import EpochLog, NonFiniteLossGuard
+
+__all__ = ["_BatchLoader", "_ClassifierNet", "_History", "_Net", "_TensorDataset"]
+
+
+class _TensorDataset(torch.utils.data.Dataset):
+    """``X``, optional ``y`` and optional sample weights, as tensors.
+
+    A batch is ``(X[rows], target)`` where ``target`` is ``None`` (no ``y``),
+    ``y[rows]``, or ``{'y': y[rows], 'sample_weight': w[rows]}`` when sample
+    weights are given; :meth:`_Net.get_loss` unpacks the last form.
+    """
+
+    def __init__(self, X, y=None, sample_weight=None):
+        self.X = _as_tensor(X)
+        self.y = None if y is None else _as_tensor(y)
+        self.sample_weight = (
+            None if sample_weight is None else _as_tensor(sample_weight)
+        )
+
+    def __len__(self) -> int:
+        return len(self.X)
+
+    def batch(self, rows):
+        if self.y is None:
+            return self.X[rows], None
+        if self.sample_weight is None:
+            return self.X[rows], self.y[rows]
+        return self.X[rows], {
+            "y": self.y[rows],
+            "sample_weight": self.sample_weight[rows],
+        }
+
+    def __getitem__(self, i):
+        return self.batch(i)
+
+
+def _as_tensor(a):
+    if isinstance(a, torch.Tensor):
+        return a
+    # torch.from_numpy shares memory; copy read-only (e.g. memmapped) arrays,
+    # which torch would otherwise warn about.
+    if not a.flags.writeable or not a.flags.c_contiguous:
+        a = a.copy(order="C")
+    return torch.from_numpy(a)
+
+
+def _base_and_rows(dataset):
+    """``(base _TensorDataset, row indices or None)`` through nested Subsets."""
+    rows = None
+    while isinstance(dataset, Subset):
+        idx = torch.as_tensor(dataset.indices, dtype=torch.long)
+        rows = idx if rows is None else idx[rows]
+        dataset = dataset.dataset
+    if not isinstance(dataset, _TensorDataset):
+        raise TypeError(
+            f"skface nets iterate over their own datasets, got {type(dataset).__name__}"
+        )
+    return dataset, rows
+
+
+class _BatchLoader:
+    """Mini-batches of a :class:`_TensorDataset` (or a Subset of one).
+
+    Shuffling draws ``torch.randperm`` from the global torch RNG, which the
+    estimators fork and seed from ``random_state`` around ``fit``
+    (:func:`skface.utils.torch_rng_context`): runs are reproducible and the
+    caller's RNG is left untouched.
+    """
+
+    def __init__(self, dataset, batch_size=128, shuffle=False):
+        self.dataset = dataset
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.dataset) / self.batch_size)
+
+    def __iter__(self):
+        base, rows = _base_and_rows(self.dataset)
+        n = len(base) if rows is None else len(rows)
+        if self.shuffle:
+            order = torch.randperm(n)
+            rows = order if rows is None else rows[order]
+        for start in range(0, n, self.batch_size):
+            if rows is None:
+                yield base.batch(slice(start, start + self.batch_size))
+            else:
+                yield base.batch(rows[start : start + self.batch_size])
+
+
+class _History(History):
+    """skorch ``History`` with constant-time integer indexing.
+
+    skorch reads and writes ``history[-1]`` several times per batch; its
+    generic ``__getitem__`` copies the list of epochs each time.
+    """
+
+    def __getitem__(self, i):
+        if type(i) is int:
+            return list.__getitem__(self, i)
+        return super().__getitem__(i)
+
+
+def _to_device(data, device):
+    if isinstance(data, torch.Tensor):
+        # .to() parses the device string each call: skip it on the CPU
+        return data if device == "cpu" and not data.is_cuda else data.to(device)
+    return to_tensor(data, device=device)
+
+
+class _Net(NeuralNet):
+    """The skorch net that skface estimators build in ``fit`` (private).
+
+    On top of :class:`skorch.NeuralNet`:
+
+    * with sample weights, the criterion is applied per sample
+      (``reduction='none'``) and reduced to the weighted mean; without, it
+      keeps its own reduction (the mean), the same value for unit weights;
+    * ``alpha`` adds ``alpha * sum(p ** 2)`` over all learnable parameters
+      (weights and biases) to the training loss, as Keras' L2 kernel and bias
+      regularisers do; the validation loss is the plain data loss;
+    * subclasses name batch-level validation metrics in ``metric_names``
+      (computed by :meth:`batch_metrics`) and extra training losses in
+      ``loss_names`` (recorded by their ``train_step``); each gets an
+      epoch-level entry in the history, averaged over batches;
+    * a :class:`NonFiniteLossGuard` stops training on a NaN/inf loss.
+    """
+
+    #: Extra batch-level training losses recorded by ``train_step``.
+    loss_names: tuple[str, ...] = ()
+    #: Validation metrics from :meth:`batch_metrics`, name -> lower_is_better.
+    metric_names: dict[str, bool] = {}
+    #: Whether early stopping can restore the best ``module_`` weights.
+    restore_best: bool = True
+
+    def __init__(self, *args, alpha=0.0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.alpha = alpha
+
+    @property
+    def _default_callbacks(self):
+        callbacks = [
+            ("epoch_timer", EpochTimer()),
+            ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
+        ]
+        for name in self.loss_names:
+            callbacks.append((name, PassthroughScoring(name=name, on_train=True)))
+        if self.train_split:  # validation scores only with a validation split
+            callbacks.append(("valid_loss", PassthroughScoring(name="valid_loss")))
+            for name, lower_is_better in self.metric_names.items():
+                callbacks.append(
+                    (
+                        name,
+                        PassthroughScoring(name=name, lower_is_better=lower_is_better),
+                    )
+                )
+        callbacks += [("nan_guard", NonFiniteLossGuard()), ("print_log", EpochLog())]
+        return callbacks
+
+    # -- per-batch bookkeeping kept lean: the estimators' networks are often
+    # small enough for skorch's Python overhead to show next to a plain loop.
+
+    def initialize_history(self):
+        if isinstance(self.history_, _History):
+            self.history_.clear()
+        else:
+            self.history_ = _History()
+        return self
+
+    def notify(self, method_name, **cb_kwargs):
+        # As NeuralNet.notify, but callbacks that inherit a hook from
+        # skorch's Callback (a no-op) are not called for it.
+        getattr(self, method_name)(self, **cb_kwargs)
+        for cb in self._listeners(method_name):
+            getattr(cb, method_name)(self, **cb_kwargs)
+
+    def _listeners(self, method_name):
+        callbacks = self.callbacks_
+        cache = self.__dict__.get("listeners_")
+        if cache is None or cache[0] is not callbacks or cache[1] != len(callbacks):
+            cache = (callbacks, len(callbacks), {})
+            self.__dict__["listeners_"] = cache
+        listeners = cache[2].get(method_name)
+        if listeners is None:
+            noop = getattr(Callback, method_name, None)
+            listeners = [
+                cb
+                for _, cb in callbacks
+                if not (
+                    isinstance(cb, Callback) and getattr(type(cb), method_name) is noop
+                )
+            ]
+            cache[2][method_name] = listeners
+        return listeners
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("listeners_", None)  # a cache, rebuilt on the next notify
+        return state
+
+    def infer(self, x, **fit_params):
+        if isinstance(x, torch.Tensor):  # our batches: skip skorch's dispatch
+            return self.module_(_to_device(x, self.device), **fit_params)
+        return super().infer(x, **fit_params)
+
+    def _set_training(self, training=True):
+        # skorch calls this before every batch; walking every submodule each
+        # time is a measurable share of a small network's step, so switch
+        # only the top-level modules that are in the other mode.
+        for name in self._modules + self._criteria:
+            module = getattr(self, name + "_")
+            if isinstance(module, torch.nn.Module) and module.training != training:
+                module.train(training)
+
+    def penalty(self) -> torch.Tensor:
+        """Sum of squared learnable parameters (weights and biases)."""
+        return sum(p.pow(2).sum() for _, p in self.get_all_learnable_params())
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        y_true, weight = _split_target(y_true)
+        y_true = _to_device(y_true, self.device)
+        if weight is None:
+            loss = self.criterion_(y_pred, y_true)  # its own (mean) reduction
+        else:
+            loss = weighted_mean(
+                _per_sample(self.criterion_, y_pred, y_true), weight, self.device
+            )
+        if training and self.alpha:
+            loss = loss + self.alpha * self.penalty()
+        return loss
+
+    def batch_metrics(self, y_pred, y_true) -> dict[str, float]:
+        """Validation metrics of one batch; keys are ``metric_names``."""
+        return {}
+
+    def validation_step(self, batch, **fit_params):
+        step = super().validation_step(batch, **fit_params)
+        if self.metric_names:
+            _, yi = unpack_data(batch)
+            for name, value in self.batch_metrics(step["y_pred"], yi).items():
+                self.history.record_batch(name, value)
+        return step
+
+
+def _split_target(y_true):
+    if isinstance(y_true, Mapping):
+        return y_true["y"], y_true["sample_weight"]
+    return y_true, None
+
+
+def _per_sample(criterion, y_pred, y_true):
+    """Unreduced criterion output (``reduction='none'``)."""
+    reduction = criterion.reduction
+    criterion.reduction = "none"
+    try:
+        return criterion(y_pred, y_true)
+    finally:
+        criterion.reduction = reduction
+
+
+def weighted_mean(loss, weight=None, device="cpu"):
+    """Reduce per-sample (or per-element) losses to their weighted mean.
+
+    ``loss`` is ``(N, ...)``; non-batch dimensions are averaged first. With
+    weights ``w`` the result is ``sum(w * loss) / sum(w)`` (zero for a batch
+    of zero weights), so uniform weights change nothing.
+    """
+    if loss.dim() == 0:
+        return loss
+    if loss.dim() > 1:
+        loss = loss.flatten(1).mean(1)  # (N,)
+    if weight is None:
+        return loss.mean()
+    w = to_tensor(weight, device=device).to(loss.dtype)
+    return (loss * w).sum() / w.sum().clamp_min(torch.finfo(loss.dtype).tiny)
+
+
+class _ClassifierNet(_Net):
+    """:class:`_Net` for logits + class indices; records ``valid_acc``."""
+
+    metric_names = {"valid_acc": False}
+
+    def batch_metrics(self, y_pred, y_true):
+        y_true, weight = _split_target(y_true)
+        y_true = _to_device(y_true, self.device)
+        correct = (y_pred.argmax(dim=1) == y_true).to(y_pred.dtype)
+        return {"valid_acc": weighted_mean(correct, weight, self.device).item()}
