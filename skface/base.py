@@ -100,6 +100,15 @@ class DetectorMixin(ImageEstimatorMixin):
 
     _estimator_type = "detector"
 
+    def __sklearn_tags__(self):
+        from sklearn.utils import TransformerTags
+
+        tags = super().__sklearn_tags__()
+        # transform() gives one box per image: sklearn sees a transformer.
+        if tags.transformer_tags is None:
+            tags.transformer_tags = TransformerTags()
+        return tags
+
     def fit_detect(self, X, y=None):
         """Fit, then return :meth:`detect` on ``X``."""
         return self.fit(X, y).detect(X)

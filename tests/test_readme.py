@@ -25,6 +25,12 @@ def test_quick_start_runs(capsys):
     assert acc > 0.8
 
 
+def test_face_pipeline_snippet_runs(capsys):
+    lang, code = _block("readme-example-faces")
+    exec(compile(code, str(README), "exec"), {})
+    assert capsys.readouterr().out.strip() == "(2, 204) [False  True]"
+
+
 @pytest.mark.parametrize("marker", ["demo-command", "test-command"])
 def test_commands_install_cpu_torch_first(marker):
     lang, code = _block(marker)

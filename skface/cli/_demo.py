@@ -83,23 +83,26 @@ def _step_detection(ctx):
     from ..landmarks import LandmarkExtractor
 
     photos = ctx["photos"]
-    detector = HOGFaceDetector(upsample=1).fit(photos)
+    detector = HOGFaceDetector(upsample=1, select="best").fit(photos)
     detections = detector.detect(photos)
     extractor = LandmarkExtractor(detector=detector, on_missing="nan").fit(photos)
     landmarks = extractor.landmarks(photos)
-    tiles, faces = [], []
-    for img, det, lm in zip(photos, detections, landmarks):
+    tiles, captions, scores = [], [], {}
+    for name, img, det, lm in zip(ctx["photo_names"], photos, detections, landmarks):
         tiles.append(_render.draw(img, boxes=det, landmarks=[lm]))
-        faces.append(int(len(det)))
+        scores[name] = [round(float(s), 3) for s in det[:, 4]]
+        listed = ", ".join(f"{s:.2f}" for s in det[:, 4]) or "none: NaN landmarks"
+        captions.append(f"{name}: scores {listed}")
     panel = _render.grid(
         tiles,
         columns=len(tiles),
         tile_size=256,
-        captions=[f"{n}: {k} face(s)" for n, k in zip(ctx["photo_names"], faces)],
-        title="HOGFaceDetector + LandmarkExtractor (68 points; NaN row when no face)",
+        captions=captions,
+        title="HOGFaceDetector (all detections, with scores) + LandmarkExtractor "
+        "on the best-scored face",
     )
     ctx["landmarks"] = landmarks
-    return panel, {"faces_per_photo": dict(zip(ctx["photo_names"], faces))}
+    return panel, {"detection_scores": scores}
 
 
 def _step_round_trip(ctx):

@@ -60,8 +60,10 @@ def grid(tiles, *, columns, tile_size, captions=None, title=None, pad=4):
         r, c = divmod(k, columns)
         x = pad + c * (tile_size + pad)
         y = title_h + pad + r * (tile_size + cap_h + pad)
-        t = tile.copy()
-        t.thumbnail((tile_size, tile_size))
+        scale = tile_size / max(tile.width, tile.height)
+        size = (max(1, round(tile.width * scale)), max(1, round(tile.height * scale)))
+        small = max(tile.width, tile.height) < tile_size / 2
+        t = tile.resize(size, Image.NEAREST if small else Image.LANCZOS)
         canvas.paste(t, (x + (tile_size - t.width) // 2, y + (tile_size - t.height) // 2))
         if captions:
             d.text((x, y + tile_size + 1), str(captions[k])[: tile_size // 6], fill=(200, 200, 200))

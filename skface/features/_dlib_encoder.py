@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import functools
 import os
-import threading
-from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -14,6 +12,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, check_random_state
 
 from ..base import ImageEstimatorMixin
+from ..utils._native import borrow
 from ..utils._optional import import_dlib
 from ..utils.validation import check_boxes
 from ._thumbnail import _area_weights
@@ -29,27 +28,15 @@ N_FEATURES = 128
 # Native handles: built lazily per process, lent to one thread at a time
 # (dlib's network keeps its activations inside the object), never pickled.
 
-_POOL: dict = {}
-_POOL_LOCK = threading.Lock()
+def _load_handle(kind, path):
+    dlib = import_dlib()
+    if kind == "encoder":
+        return dlib.face_recognition_model_v1(path)
+    return dlib.shape_predictor(path)
 
 
-@contextmanager
 def _borrow(kind, path):
-    key = (kind, path)
-    with _POOL_LOCK:
-        free = _POOL.setdefault(key, [])
-        handle = free.pop() if free else None
-    if handle is None:
-        dlib = import_dlib()
-        if kind == "encoder":
-            handle = dlib.face_recognition_model_v1(path)
-        else:
-            handle = dlib.shape_predictor(path)
-    try:
-        yield handle
-    finally:
-        with _POOL_LOCK:
-            _POOL[key].append(handle)
+    return borrow((kind, path), functools.partial(_load_handle, kind, path))
 
 
 # --------------------------------------------------------------------------
