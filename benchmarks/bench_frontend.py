@@ -28,7 +28,9 @@ from pathlib import Path
 
 import numpy as np
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "dlib_faces_train"
+DATA = (
+    Path(__file__).resolve().parents[1].parent / "shared" / "data" / "dlib_faces_train"
+)
 
 
 def _machine():
@@ -110,7 +112,7 @@ def throughput(n_images, repeat):
         ("skface n_jobs=2", _best_time(_skface(images, 2), repeat)),
     ]
     plain, one, two = (t for _, t in rows)
-    print(f"\n### Throughput: detection + 68 landmarks + 128-d encoding")
+    print("\n### Throughput: detection + 68 landmarks + 128-d encoding")
     print(f"{n_images} images ({source}), best of {repeat}\n")
     print("| pipeline | seconds | images/s | vs plain loop |")
     print("|---|---|---|---|")
@@ -160,7 +162,8 @@ def detection_accuracy(train):
             det = HOGFaceDetector().fit([X[j] for j in rest], [boxes[j] for j in rest])
             held_out.append(det.detect([X[i]])[0])
         row(
-            f"HOGFaceDetector trained, leave-one-photo-out ({time.perf_counter() - t:.0f} s)",
+            "HOGFaceDetector trained, leave-one-photo-out "
+            f"({time.perf_counter() - t:.0f} s)",
             held_out,
         )
 
@@ -176,12 +179,16 @@ def landmark_accuracy():
         for b, lm in zip(boxes, lms):
             X.append(img), B.append(b), L.append(lm), photo.append(i)
     B, L, photo = np.array(B), np.array(L), np.array(photo)
-    print("\n### 68-point landmarks on dlib_faces_train, error / inter-ocular distance\n")
+    print(
+        "\n### 68-point landmarks on dlib_faces_train, error / inter-ocular distance\n"
+    )
     print("| model | train error | leave-one-photo-out error | fit s |")
     print("|---|---|---|---|")
     pre = LandmarkExtractor().fit(X)
     err = landmark_error(L, pre.landmarks(X, boxes=B))
-    print(f"| pretrained (the XML landmarks come from it) | {err:.4f} | {err:.4f} | - |")
+    print(
+        f"| pretrained (the XML landmarks come from it) | {err:.4f} | {err:.4f} | - |"
+    )
     t = time.perf_counter()
     full = LandmarkExtractor(random_state=0, n_jobs=2).fit(X, L, boxes=B)
     fit_s = time.perf_counter() - t

@@ -15,7 +15,13 @@ import numpy as np
 from .utils._parallel import parallel_map
 from .utils.validation import check_images
 
-__all__ = ["DetectorMixin", "ImageEstimatorMixin", "ON_MISSING", "SELECT", "select_boxes"]
+__all__ = [
+    "DetectorMixin",
+    "ImageEstimatorMixin",
+    "ON_MISSING",
+    "SELECT",
+    "select_boxes",
+]
 
 ON_MISSING = ("raise", "nan", "whole")
 SELECT = ("largest", "best")
@@ -41,7 +47,9 @@ class ImageEstimatorMixin:
 
     def _map_images(self, func, items, *, prefer=None):
         """Apply ``func`` to each item with ``self.n_jobs`` workers (joblib)."""
-        return parallel_map(func, items, n_jobs=getattr(self, "n_jobs", None), prefer=prefer)
+        return parallel_map(
+            func, items, n_jobs=getattr(self, "n_jobs", None), prefer=prefer
+        )
 
 
 def _box_area(boxes):

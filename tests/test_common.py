@@ -108,7 +108,8 @@ IMAGE_INPUT_WAIVERS = {
 IMAGE_INPUT_WAIVERS.update(
     {
         "check_fit2d_1sample": _2D + " (before the 1-sample message sklearn looks for)",
-        "check_fit2d_1feature": _2D + " (before the 1-feature message sklearn looks for)",
+        "check_fit2d_1feature": _2D
+        + " (before the 1-feature message sklearn looks for)",
         "check_positive_only_tag_during_fit": _2D + " (negative values never reach it)",
         "check_estimators_nan_inf": (
             _2D + "; NaN/inf images are rejected, tested in test_bad_images_raise "

@@ -15,10 +15,7 @@ def _run(code):
 
 
 def test_import_skface_loads_no_heavy_backend():
-    out = _run(
-        "import sys, skface; "
-        f"print(sorted(set({HEAVY!r}) & set(sys.modules)))"
-    )
+    out = _run(f"import sys, skface; print(sorted(set({HEAVY!r}) & set(sys.modules)))")
     assert out == "[]", f"import skface loaded {out}"
 
 

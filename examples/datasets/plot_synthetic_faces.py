@@ -26,7 +26,9 @@ for ax, i in zip(axes.T.ravel(), order):
     ax.imshow(faces.images[i])
     ax.plot(*faces.landmarks[i].T, ".", ms=3, c="lime")
     left, top, right, bottom = faces.boxes[i]
-    ax.add_patch(plt.Rectangle((left, top), right - left, bottom - top, fill=False, ec="red"))
+    ax.add_patch(
+        plt.Rectangle((left, top), right - left, bottom - top, fill=False, ec="red")
+    )
     ax.set_title(f"identity {faces.target[i]}")
     ax.axis("off")
 fig.tight_layout()

@@ -33,10 +33,14 @@ for ax, (name, det) in zip(axes, detectors.items()):
     found = det.fit(X).detect(X)[0]
     ax.imshow(photo)
     for left, top, right, bottom, score in found:
-        ax.add_patch(plt.Rectangle((left, top), right - left, bottom - top, fill=False, ec="red"))
+        ax.add_patch(
+            plt.Rectangle((left, top), right - left, bottom - top, fill=False, ec="red")
+        )
         ax.text(left, top - 4, f"{score:.2f}", color="red", fontsize=8)
     ax.set_title(f"{name}: {len(found)} detection(s)")
-landmarks = LandmarkExtractor(detector=HOGFaceDetector(select="best")).fit(X).landmarks(X)
+landmarks = (
+    LandmarkExtractor(detector=HOGFaceDetector(select="best")).fit(X).landmarks(X)
+)
 axes[2].imshow(photo)
 axes[2].plot(*landmarks[0].T, ".", ms=3, c="lime")
 axes[2].set_xlim(150, 320), axes[2].set_ylim(230, 60)
@@ -58,5 +62,8 @@ search = GridSearchCV(
 )
 search.fit(faces.images, boxes)
 print("best parameters:", search.best_params_, f"AP {search.best_score_:.3f}")
-print("pretrained HOG AP on the same faces:", round(HOGFaceDetector().fit(faces.images).score(faces.images, boxes), 3))
+print(
+    "pretrained HOG AP on the same faces:",
+    round(HOGFaceDetector().fit(faces.images).score(faces.images, boxes), 3),
+)
 plt.show()

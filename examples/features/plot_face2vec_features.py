@@ -31,13 +31,18 @@ moved = 1.5 * (shape - shape.mean(0)) @ rot.T + 300
 pair = np.stack([shape, moved])
 for normalize in ("seed", "procrustes"):
     f = Face2VecFeatures(normalize=normalize).fit(faces.landmarks).transform(pair)
-    print(f"{normalize:>10}: max feature change under rotation+scale {np.abs(f[0] - f[1]).max():.2e}")
+    print(
+        f"{normalize:>10}: max feature change under rotation+scale "
+        f"{np.abs(f[0] - f[1]).max():.2e}"
+    )
 
 # %%
 # Chips, thumbnails and histograms
 # --------------------------------
-chips = FaceExtractor(output_size=96).fit(faces.images[:4]).transform(
-    faces.images[:4], landmarks=faces.landmarks[:4]
+chips = (
+    FaceExtractor(output_size=96)
+    .fit(faces.images[:4])
+    .transform(faces.images[:4], landmarks=faces.landmarks[:4])
 )
 thumbs = ThumbnailFeatures().fit(chips).transform(chips).reshape(-1, 8, 8, 3)
 hists = ColorHistogram(bins=16).fit(chips).transform(chips).reshape(-1, 3, 16)

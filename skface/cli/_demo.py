@@ -109,28 +109,53 @@ def _step_round_trip(ctx):
     """FaceExtractor -> (edited chip) -> FaceReconstructor on the first face."""
     from ..alignment import FaceExtractor, FaceReconstructor
 
-    photos = [p for p, lm in zip(ctx["photos"], ctx["landmarks"]) if np.isfinite(lm).all()]
+    photos = [
+        p for p, lm in zip(ctx["photos"], ctx["landmarks"]) if np.isfinite(lm).all()
+    ]
     if not photos:
         raise ValueError("no face found in the demo photos for the round trip")
     photo = photos[:1]
     extractor = FaceExtractor(output_size=128, alignment="similarity").fit(photo)
     records = extractor.extract(photo)
-    same = FaceReconstructor(blend="alpha").fit(photo).reconstruct(photo, records.chips, records)
+    same = (
+        FaceReconstructor(blend="alpha")
+        .fit(photo)
+        .reconstruct(photo, records.chips, records)
+    )
     mask = records.masks[0]
     edited = records.chips.copy()
     edited[0] = edited[0][:, ::-1]  # mirror the face, paste it back seamlessly
-    pasted = FaceReconstructor(blend="poisson").fit(photo).reconstruct(photo, edited, records)
+    pasted = (
+        FaceReconstructor(blend="poisson")
+        .fit(photo)
+        .reconstruct(photo, edited, records)
+    )
     orig = _render.to_uint8_rgb(photo[0]).astype(float)
     back = _render.to_uint8_rgb(same[0]).astype(float)
     region = _face_region(records, 0, orig.shape[:2])
     mse = np.mean((orig[region] - back[region]) ** 2)
     psnr = float(10 * np.log10(255.0**2 / max(mse, 1e-12)))
     panel = _render.grid(
-        [photo[0], records.chips[0], mask.astype(np.uint8) * 255, same[0], edited[0], pasted[0]],
+        [
+            photo[0],
+            records.chips[0],
+            mask.astype(np.uint8) * 255,
+            same[0],
+            edited[0],
+            pasted[0],
+        ],
         columns=6,
         tile_size=160,
-        captions=["photo", "aligned chip", "face mask", "round trip", "mirrored chip", "pasted back"],
-        title=f"FaceExtractor -> FaceReconstructor round trip: PSNR {psnr:.1f} dB in the face",
+        captions=[
+            "photo",
+            "aligned chip",
+            "face mask",
+            "round trip",
+            "mirrored chip",
+            "pasted back",
+        ],
+        title="FaceExtractor -> FaceReconstructor round trip: "
+        f"PSNR {psnr:.1f} dB in the face",
     )
     return panel, {"round_trip_psnr_db": round(psnr, 2)}
 
@@ -184,7 +209,9 @@ def run_demo(*, out="skface_demo", images=None, seed=0, progress=True, steps=Non
     out.mkdir(parents=True, exist_ok=True)
     user_images = None
     if images:
-        user_images = check_images(list(images), dtype="uint8", stack=False, name="--images")
+        user_images = check_images(
+            list(images), dtype="uint8", stack=False, name="--images"
+        )
     ctx = {
         "seed": int(seed),
         "user_images": user_images,

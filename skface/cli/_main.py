@@ -34,7 +34,9 @@ def _build_parser():
             "JSON summary."
         ),
     )
-    demo.add_argument("--out", default="skface_demo", help="output folder (default: %(default)s)")
+    demo.add_argument(
+        "--out", default="skface_demo", help="output folder (default: %(default)s)"
+    )
     demo.add_argument(
         "--images",
         nargs="+",
@@ -58,15 +60,23 @@ def main(argv=None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
     try:
         if args.command == "demo":
             from ._demo import run_demo
 
             summary = run_demo(
-                out=args.out, images=args.images, seed=args.seed, progress=not args.quiet
+                out=args.out,
+                images=args.images,
+                seed=args.seed,
+                progress=not args.quiet,
             )
-            print(f"wrote {summary['png']} and {summary['json']} in {summary['seconds']:.1f} s")
+            print(
+                f"wrote {summary['png']} and {summary['json']} "
+                f"in {summary['seconds']:.1f} s"
+            )
             return 0
     except (ValueError, OSError, ImportError) as exc:
         print(f"skface {args.command}: error: {exc}", file=sys.stderr)

@@ -36,7 +36,9 @@ def draw(img, *, boxes=(), landmarks=(), radius=None, width=None):
         pts = np.asarray(pts, dtype=float)
         if not np.isfinite(pts).all():
             continue
-        for idx, colour in _GROUPS if len(pts) == 68 else [(range(len(pts)), (0, 255, 90))]:
+        for idx, colour in (
+            _GROUPS if len(pts) == 68 else [(range(len(pts)), (0, 255, 90))]
+        ):
             for x, y in pts[list(idx)]:
                 d.ellipse([x - radius, y - radius, x + radius, y + radius], fill=colour)
     return pil
@@ -46,7 +48,10 @@ def grid(tiles, *, columns, tile_size, captions=None, title=None, pad=4):
     """Tile PIL images (or arrays) into one PIL image with captions."""
     from PIL import Image, ImageDraw
 
-    tiles = [t if isinstance(t, Image.Image) else Image.fromarray(to_uint8_rgb(t)) for t in tiles]
+    tiles = [
+        t if isinstance(t, Image.Image) else Image.fromarray(to_uint8_rgb(t))
+        for t in tiles
+    ]
     rows = -(-len(tiles) // columns)
     cap_h = 14 if captions else 0
     title_h = 20 if title else 0
@@ -64,9 +69,15 @@ def grid(tiles, *, columns, tile_size, captions=None, title=None, pad=4):
         size = (max(1, round(tile.width * scale)), max(1, round(tile.height * scale)))
         small = max(tile.width, tile.height) < tile_size / 2
         t = tile.resize(size, Image.NEAREST if small else Image.LANCZOS)
-        canvas.paste(t, (x + (tile_size - t.width) // 2, y + (tile_size - t.height) // 2))
+        canvas.paste(
+            t, (x + (tile_size - t.width) // 2, y + (tile_size - t.height) // 2)
+        )
         if captions:
-            d.text((x, y + tile_size + 1), str(captions[k])[: tile_size // 6], fill=(200, 200, 200))
+            d.text(
+                (x, y + tile_size + 1),
+                str(captions[k])[: tile_size // 6],
+                fill=(200, 200, 200),
+            )
     return canvas
 
 

@@ -95,7 +95,9 @@ def get_model_path(name):
     for folder in folders:
         if (folder / file).is_file():
             return str((folder / file).resolve())
-    looked = ", ".join(str(f) for f in folders) or "nowhere (no SKFACE_MODELS, no package)"
+    looked = (
+        ", ".join(str(f) for f in folders) or "nowhere (no SKFACE_MODELS, no package)"
+    )
     raise ModelNotFoundError(
         f"model file {file} not found (looked in {looked}); " + _HINT.format(file=file)
     )

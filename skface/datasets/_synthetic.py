@@ -44,8 +44,10 @@ _HAIR = np.array(
 _T_TOP = np.linspace(0, -np.pi, 60)  # head top, right to left
 _T_JAW = np.linspace(np.pi, 0, 80)  # jaw, left to right through the chin
 _CIRCLE = np.column_stack(
-    [np.cos(np.linspace(0, 2 * np.pi, 32, endpoint=False)),
-     np.sin(np.linspace(0, 2 * np.pi, 32, endpoint=False))]
+    [
+        np.cos(np.linspace(0, 2 * np.pi, 32, endpoint=False)),
+        np.sin(np.linspace(0, 2 * np.pi, 32, endpoint=False)),
+    ]
 )
 # Brow thickness profile from the outer end, at the 17 samples of its spline.
 _BROW = np.interp(np.linspace(0, 1, 17), np.linspace(0, 1, 5), [0.6, 0.9, 1, 1, 0.95])
@@ -73,8 +75,12 @@ def _spline_matrix(n, k, closed):
     """Matrix mapping ``n`` control points to a Catmull-Rom spline's samples."""
     t = np.linspace(0.0, 1.0, k, endpoint=False)[:, None]
     basis = 0.5 * np.hstack(  # weights of p0..p3 for each t, shape (k, 4)
-        [-t + 2 * t**2 - t**3, 2 - 5 * t**2 + 3 * t**3, t + 4 * t**2 - 3 * t**3,
-         -(t**2) + t**3]
+        [
+            -t + 2 * t**2 - t**3,
+            2 - 5 * t**2 + 3 * t**3,
+            t + 4 * t**2 - 3 * t**3,
+            -(t**2) + t**3,
+        ]
     )
     if closed:
         ext = np.vstack([np.eye(n)[-1], np.eye(n), np.eye(n)[:2]])
@@ -350,10 +356,20 @@ def _draw_head(cv, f, skin):
         hl = chin + p["hair_len"]
         back = head_top * [1.12, 1.0] + [0, -0.03]
         cv.fill(px(np.vstack([back, [[-a * 1.15, hl], [a * 1.15, hl]]])), hair * 0.8)
-    cv.fill(px(np.array([[-0.27, 0.1], [0.27, 0.1], [0.3, 1.3], [-0.3, 1.3]])),
-            skin * 0.62)  # neck
-    clothes = np.array([[-0.3, 0.3], [0.0, 0.45], [0.3, 0.3], [1.2, 0.6], [1.4, 3.0],
-                        [-1.4, 3.0], [-1.2, 0.6]]) + [0, chin]
+    cv.fill(
+        px(np.array([[-0.27, 0.1], [0.27, 0.1], [0.3, 1.3], [-0.3, 1.3]])), skin * 0.62
+    )  # neck
+    clothes = np.array(
+        [
+            [-0.3, 0.3],
+            [0.0, 0.45],
+            [0.3, 0.3],
+            [1.2, 0.6],
+            [1.4, 3.0],
+            [-1.4, 3.0],
+            [-1.2, 0.6],
+        ]
+    ) + [0, chin]
     cv.fill(px(clothes), p["clothes"] * f.pose["bright"])
     jaw_low = L[3:14] * [0.9, 1.0]  # the chin casts a shadow on the neck
     cv.fill(px(_band(_spline(jaw_low, 3), 0.0, 0.07)), skin * 0.35, 0.6)
@@ -364,8 +380,15 @@ def _draw_head(cv, f, skin):
     cv.fill(px(np.vstack([jaw, head_top[1:-1]])), skin, face=True)
     if style > 0:  # hair cap, with a hairline above the brows
         hl = L[17:27, 1].min() - p["hairline"]
-        line = np.array([[a, jt - 0.02], [a * 0.8, hl + 0.06], [0, hl],
-                         [-a * 0.8, hl + 0.06], [-a, jt - 0.02]])
+        line = np.array(
+            [
+                [a, jt - 0.02],
+                [a * 0.8, hl + 0.06],
+                [0, hl],
+                [-a * 0.8, hl + 0.06],
+                [-a, jt - 0.02],
+            ]
+        )
         cap = np.vstack([head_top * [1.05, 1.0] + [0, -0.03], _spline(line, 8)[::-1]])
         cv.fill(px(cap), hair)
 
@@ -373,11 +396,15 @@ def _draw_head(cv, f, skin):
 def _draw_eyes(cv, f, skin):
     """Brows, lid creases, sclera, iris, pupil and lash lines."""
     p, L, px = f.p, f.L, f.to_px
-    brows = [_band(_spline(L[17:22], 4), 0.004, p["brow_thick"] * _BROW),
-             _band(_spline(L[22:27], 4), 0.004, p["brow_thick"] * _BROW[::-1])]
+    brows = [
+        _band(_spline(L[17:22], 4), 0.004, p["brow_thick"] * _BROW),
+        _band(_spline(L[22:27], 4), 0.004, p["brow_thick"] * _BROW[::-1]),
+    ]
     cv.fill([px(b) for b in brows], p["hair"] * 0.55 + skin * 0.1, 0.9)
-    lids = [(_spline(E[[0, 1, 2, 3]], 6), _spline(E[[3, 4, 5, 0]], 6))
-            for E in (L[36:42], L[42:48])]
+    lids = [
+        (_spline(E[[0, 1, 2, 3]], 6), _spline(E[[3, 4, 5, 0]], 6))
+        for E in (L[36:42], L[42:48])
+    ]
     creases = [px(_band(up[3:-3] + [0, -0.022], 0.004, 0.004)) for up, _ in lids]
     cv.fill(creases, skin * 0.55, 0.6)
     sclera = np.array([0.86, 0.84, 0.82])
@@ -404,12 +431,22 @@ def _draw_nose_mouth(cv, f, skin):
     p, L, px, sc, bright = f.p, f.L, f.to_px, f.sc, f.pose["bright"]
     up = sc * np.array([f.sr, -f.cr])  # one face unit "up", in output pixels
     nostrils = f.pts[[32, 34]] + 0.006 * up
-    cv.ellipses(nostrils, [(0.02 * sc, 0.009 * sc)] * 2,
-                [f.rot - 0.25, f.rot + 0.25], skin * 0.3)
+    cv.ellipses(
+        nostrils,
+        [(0.02 * sc, 0.009 * sc)] * 2,
+        [f.rot - 0.25, f.rot + 0.25],
+        skin * 0.3,
+    )
     alae = []
     for i, j, sgn in ((31, 32, -1), (35, 34, 1)):
-        ala = np.array([L[i] + [0.004 * sgn, -0.04], L[i] + [0.008 * sgn, -0.014],
-                        L[i], L[j] + [0, -0.006]])
+        ala = np.array(
+            [
+                L[i] + [0.004 * sgn, -0.04],
+                L[i] + [0.008 * sgn, -0.014],
+                L[i],
+                L[j] + [0, -0.006],
+            ]
+        )
         alae.append(px(_band(_spline(ala, 4), 0.003, 0.003), 0.06))
     cv.fill(alae, skin * 0.5, 0.6)
     upper = _spline(L[48:55], 4)
@@ -422,8 +459,9 @@ def _draw_nose_mouth(cv, f, skin):
         cv.fill(px(np.vstack([inner_up[4:-4], inner_lo[4:-4]])), [0.18, 0.06, 0.06])
     cv.fill(px(_band(inner_up, 0.002, 0.003)), p["lips"] * 0.3, 0.9)
     corners = f.pts[[48, 54]]  # dark mouth corners
-    cv.ellipses(corners, [(0.012 * sc, 0.006 * sc)] * 2, [f.rot] * 2,
-                p["lips"] * 0.3, 0.7)
+    cv.ellipses(
+        corners, [(0.012 * sc, 0.006 * sc)] * 2, [f.rot] * 2, p["lips"] * 0.3, 0.7
+    )
 
 
 def _shading(f, size):

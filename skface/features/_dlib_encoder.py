@@ -28,6 +28,7 @@ N_FEATURES = 128
 # Native handles: built lazily per process, lent to one thread at a time
 # (dlib's network keeps its activations inside the object), never pickled.
 
+
 def _load_handle(kind, path):
     dlib = import_dlib()
     if kind == "encoder":

@@ -57,7 +57,8 @@ def average_precision(true_boxes, pred_boxes, *, iou_threshold=0.5):
     """
     if len(true_boxes) != len(pred_boxes):
         raise ValueError(
-            f"true_boxes has {len(true_boxes)} images but pred_boxes has {len(pred_boxes)}"
+            f"true_boxes has {len(true_boxes)} images but pred_boxes has "
+            f"{len(pred_boxes)}"
         )
     records = []  # (score, image, row)
     n_true = 0

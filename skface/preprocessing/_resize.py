@@ -25,7 +25,8 @@ def _resize_one(args):
         shape + img.shape[2:],
         order=order,
         mode="edge",
-        anti_aliasing=anti_aliasing and (img.shape[0] > shape[0] or img.shape[1] > shape[1]),
+        anti_aliasing=anti_aliasing
+        and (img.shape[0] > shape[0] or img.shape[1] > shape[1]),
         preserve_range=True,
     )
 
@@ -105,7 +106,8 @@ class ImageResizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
                 isinstance(s, numbers.Integral) and s >= 2 for s in size
             ):
                 raise ValueError(
-                    f"output_size must be an int >= 2 or a pair of ints >= 2, got {size!r}"
+                    "output_size must be an int >= 2 or a pair of ints >= 2, "
+                    f"got {size!r}"
                 )
             return (int(size[0]), int(size[1]))
         return (int(size), int(size))
@@ -159,7 +161,12 @@ class ImageResizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
         check_is_fitted(self)
         h, w = self.output_shape_[:2]
         if len(self.output_shape_) == 3:
-            names = [f"pixel_{r}_{c}_{ch}" for r in range(h) for c in range(w) for ch in "rgb"]
+            names = [
+                f"pixel_{r}_{c}_{ch}"
+                for r in range(h)
+                for c in range(w)
+                for ch in "rgb"
+            ]
         else:
             names = [f"pixel_{r}_{c}" for r in range(h) for c in range(w)]
         return np.asarray(names, dtype=object)

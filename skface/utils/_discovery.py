@@ -68,7 +68,8 @@ def all_estimators(type_filter=None):
         unknown = set(wanted) - set(_TYPE_MIXINS)
         if unknown:
             raise ValueError(
-                f"type_filter must be among {sorted(_TYPE_MIXINS)}, got {sorted(unknown)}"
+                f"type_filter must be among {sorted(_TYPE_MIXINS)}, "
+                f"got {sorted(unknown)}"
             )
         mixins = {_TYPE_MIXINS[w] for w in wanted}
         found = {

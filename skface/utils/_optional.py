@@ -11,7 +11,7 @@ import importlib
 
 _INSTALL_HINT = {
     "torch": "pip install torch==2.13.0  (the CPU build; see the README)",
-    "dlib": "pip install dlib-bin  (prebuilt wheel; the `dlib` sdist compiles for minutes)",
+    "dlib": "pip install dlib-bin  (a prebuilt wheel; the `dlib` sdist compiles)",
     "cv2": "pip install 'opencv-python-headless>=4.8,<5'",
     "skorch": "pip install skorch",
     "optuna": "pip install optuna optuna-integration[sklearn]",

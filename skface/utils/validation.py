@@ -165,7 +165,7 @@ def _check_meta(dtype, shape, where, ensure_min_size):
             f"Complex data not supported: {where} has dtype {dt}; expected "
             "uint8, uint16 or float in [0, 1]"
         )
-    if dt == bool or dt.kind in "OSUVM":
+    if dt.kind in "bOSUVM":
         raise ValueError(
             f"{where} has dtype {dt}; expected uint8, uint16 or float in [0, 1]"
         )
@@ -217,7 +217,9 @@ def _check_pixels(img, index, name, *, ensure_min_size):
             try:
                 img = np.asarray(img)
             except ValueError:
-                raise ValueError(f"{where} is a ragged nested list, not an image") from None
+                raise ValueError(
+                    f"{where} is a ragged nested list, not an image"
+                ) from None
         else:
             raise ValueError(
                 f"{where} of type {type(img).__name__} is neither an image array "
@@ -321,7 +323,9 @@ def check_images(
     if stack not in ("auto", True, False):
         raise ValueError(f"stack must be 'auto', True or False, got {stack!r}")
     if not isinstance(ensure_min_size, numbers.Integral) or ensure_min_size < 1:
-        raise ValueError(f"ensure_min_size must be a positive int, got {ensure_min_size!r}")
+        raise ValueError(
+            f"ensure_min_size must be a positive int, got {ensure_min_size!r}"
+        )
 
     items, is_array = _as_sequence(X, name)
     if is_array:
@@ -383,7 +387,8 @@ def check_landmarks(
 
     Parameters
     ----------
-    landmarks : array-like of shape (n_samples, n_points, 2) or (n_samples, 2 * n_points)
+    landmarks : array-like of shape (n_samples, n_points, 2) or \
+(n_samples, 2 * n_points)
         ``(x, y)`` coordinates in pixels; the flat form is ``x0, y0, x1, ...``.
     n_samples : int, default=None
         Required number of samples.
@@ -421,7 +426,9 @@ def check_landmarks(
             f"{name} has {L.shape[0]} samples but there are {n_samples} images"
         )
     if n_points is not None and L.shape[1] != n_points:
-        raise ValueError(f"{name} has {L.shape[1]} points per face; expected {n_points}")
+        raise ValueError(
+            f"{name} has {L.shape[1]} points per face; expected {n_points}"
+        )
     finite = np.isfinite(L).reshape(len(L), -1)
     if allow_nan:
         partial = finite.any(axis=1) & ~finite.all(axis=1)
@@ -470,7 +477,9 @@ def check_boxes(boxes, *, n_samples=None, allow_nan=False, name="boxes"):
     if B.shape[0] == 0:
         raise ValueError(f"{name} is empty")
     if n_samples is not None and B.shape[0] != n_samples:
-        raise ValueError(f"{name} has {B.shape[0]} boxes but there are {n_samples} images")
+        raise ValueError(
+            f"{name} has {B.shape[0]} boxes but there are {n_samples} images"
+        )
     nan_rows = np.isnan(B).all(axis=1)
     for i, b in enumerate(B):
         if allow_nan and nan_rows[i]:

@@ -23,7 +23,8 @@ def test_version(capsys):
 def test_console_script_is_installed():
     out = subprocess.run(
         [sys.executable, "-m", "skface.cli._main", "--version"],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     assert out.returncode == 0 and __version__ in out.stdout
 

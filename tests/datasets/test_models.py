@@ -29,7 +29,9 @@ def test_skface_models_folder_wins(tmp_path, monkeypatch):
     monkeypatch.setenv("SKFACE_MODELS", str(tmp_path))
     assert get_model_path("landmarks_5") == str(own.resolve())
     # a name missing from that folder falls back to the package
-    assert get_model_path("landmarks_68").endswith("shape_predictor_68_face_landmarks.dat")
+    assert get_model_path("landmarks_68").endswith(
+        "shape_predictor_68_face_landmarks.dat"
+    )
 
 
 def test_missing_model_gives_install_hint(monkeypatch, tmp_path):

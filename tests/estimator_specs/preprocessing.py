@@ -8,7 +8,11 @@ from . import EstimatorSpec
 
 def _mixed_images():
     rng = np.random.RandomState(0)
-    return [astronaut()[::8, ::8], rng.uniform(size=(20, 30)), rng.uniform(size=(9, 9, 3))], None
+    return [
+        astronaut()[::8, ::8],
+        rng.uniform(size=(20, 30)),
+        rng.uniform(size=(9, 9, 3)),
+    ], None
 
 
 SPECS = {

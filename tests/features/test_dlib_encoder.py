@@ -193,7 +193,9 @@ def test_given_boxes_skip_the_detector_and_match():
     enc = DlibFaceEncoder(on_missing="nan").fit(X)
     boxes = HOGFaceDetector(upsample=1).fit(X).transform(X)
     np.testing.assert_allclose(enc.transform(X, boxes=boxes), enc.transform(X))
-    nan = enc.transform(np.concatenate([X, X]), boxes=np.vstack([boxes, np.full(4, np.nan)]))
+    nan = enc.transform(
+        np.concatenate([X, X]), boxes=np.vstack([boxes, np.full(4, np.nan)])
+    )
     assert np.isfinite(nan[0]).all() and np.isnan(nan[1]).all()
     with pytest.raises(ValueError, match="boxes"):
         enc.transform(X, boxes=np.zeros((2, 4)))

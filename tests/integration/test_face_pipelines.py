@@ -34,7 +34,6 @@ def _split(data):
     return X_train, data.target[~test], X_test, data.target[test]
 
 
-
 def _check_pipeline(steps, data):
     """The issue's pipeline fits and predicts on file paths; rows stay aligned.
 

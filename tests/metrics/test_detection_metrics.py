@@ -12,7 +12,10 @@ def test_box_iou():
 
 def test_average_precision_perfect_and_missed():
     truth = [np.array([[0, 0, 10, 10]]), np.array([[0, 0, 10, 10], [20, 20, 30, 30]])]
-    perfect = [np.array([[0, 0, 10, 10, 0.9]]), np.array([[0, 0, 10, 10, 0.8], [20, 20, 30, 30, 0.7]])]
+    perfect = [
+        np.array([[0, 0, 10, 10, 0.9]]),
+        np.array([[0, 0, 10, 10, 0.8], [20, 20, 30, 30, 0.7]]),
+    ]
     assert average_precision(truth, perfect) == pytest.approx(1.0)
     # one face missed: recall stops at 2/3
     missed = [perfect[0], perfect[1][:1]]

@@ -128,7 +128,10 @@ def test_pandas_series_and_object_array_of_images():
         (np.zeros((2, 4, 4), bool), r"X\[0\] has dtype bool"),
         (np.zeros((2, 4, 4), np.int64), r"X\[0\] has dtype int64"),
         (np.zeros((2, 4, 4), complex), r"Complex data not supported"),
-        ([np.zeros((4, 4)), np.zeros((4, 4), dtype=object)], r"X\[1\] has dtype object"),
+        (
+            [np.zeros((4, 4)), np.zeros((4, 4), dtype=object)],
+            r"X\[1\] has dtype object",
+        ),
         (np.zeros((2, 4, 4), dtype=object), r"dtype object"),
         ([np.zeros((4, 4)), 3.0], r"X\[1\] of type float"),
         ("photo.jpg", r"single path"),
@@ -139,7 +142,9 @@ def test_bad_input_raises_value_error_naming_the_sample(X, match):
         check_images(X)
 
 
-@pytest.mark.parametrize("bad, word", [(np.nan, "NaN"), (np.inf, "inf"), (-np.inf, "inf")])
+@pytest.mark.parametrize(
+    "bad, word", [(np.nan, "NaN"), (np.inf, "inf"), (-np.inf, "inf")]
+)
 @pytest.mark.parametrize("as_list", [False, True])
 def test_non_finite_pixels_name_the_sample(bad, word, as_list):
     X = np.full((3, 4, 4), 0.5)
@@ -183,7 +188,9 @@ def test_truncated_image_file(tmp_path, fmt):
     data = full.read_bytes()
     cut = tmp_path / f"cut.{fmt}"
     cut.write_bytes(data[: len(data) // 2])
-    with pytest.raises(ValueError, match=r"X\[0\]: file .*cut.* (truncated|is not an image)"):
+    with pytest.raises(
+        ValueError, match=r"X\[0\]: file .*cut.* (truncated|is not an image)"
+    ):
         check_images([cut])
 
 
@@ -236,7 +243,9 @@ def test_check_landmarks_whole_nan_rows_allowed():
 def test_check_boxes():
     B = check_boxes([[0, 0, 10, 10, 0.9], [1, 2, 3, 4, 0.1]])
     assert B.shape == (2, 4)
-    with pytest.raises(ValueError, match=r"boxes\[1\] = \[5.0, 0.0, 2.0, 3.0\] is empty or inverted"):
+    with pytest.raises(
+        ValueError, match=r"boxes\[1\] = \[5.0, 0.0, 2.0, 3.0\] is empty or inverted"
+    ):
         check_boxes([[0, 0, 1, 1], [5, 0, 2, 3]])
     with pytest.raises(ValueError, match="not finite"):
         check_boxes([[0, 0, np.inf, 1]])
