@@ -44,5 +44,7 @@ sphinx_gallery_conf = {
     "within_subsection_order": "FileNameSortKey",
     "download_all_examples": False,
     "reference_url": {"skface": None},
+    "doc_module": ("skface",),
+    "backreferences_dir": "generated/backreferences",
     "matplotlib_animations": False,
 }

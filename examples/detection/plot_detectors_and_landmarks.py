@@ -1,7 +1,7 @@
 """
-=================================================
+===================================================
 Face detectors, 68 landmarks, and tuning a detector
-=================================================
+===================================================
 
 Three detectors share one contract: ``detect(X)`` gives every face of every
 image as ``(left, top, right, bottom, score)`` rows, ``transform(X)`` one box

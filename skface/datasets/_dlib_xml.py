@@ -76,7 +76,7 @@ def load_dlib_xml(path, *, load_images=True):
             width`` and ``bottom = top + height``.
         landmarks : list of (n_boxes, n_parts, 2) ndarray of float64 or None
             ``(x, y)`` of each box's parts, sorted by part name (numerically
-            for numeric names such as ``'00'``..``'67'``); NaN where a box
+            for numeric names such as ``'00'`` to ``'67'``); NaN where a box
             lacks a part that other boxes have. None when the file has no
             parts at all.
         part_names : list of str

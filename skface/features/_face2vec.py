@@ -117,14 +117,14 @@ class Face2VecFeatures(TransformerMixin, BaseEstimator):
     eye_points_ : tuple of two int or None
         Outer eye corners used to scale the mean shape; ``None`` means unit
         centroid size.
-    mean_shape_ : ndarray of shape (n_points_, n_dims) or None
+    mean_shape_ : ndarray of shape (`n_points_`, n_dims) or None
         The Procrustes mean shape, centred, in inter-ocular units (or unit
         centroid size); ``None`` with ``normalize='seed'``.
     n_iter_ : int
         Procrustes iterations run (0 with ``normalize='seed'``).
     n_features_in_ : int
         ``n_dims * n_points_``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when ``X`` was a DataFrame with string column names.
 
     See Also

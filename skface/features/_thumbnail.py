@@ -153,7 +153,7 @@ class ThumbnailFeatures(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
 
         Returns
         -------
-        features : ndarray of shape (n_samples, n_features_out_)
+        features : ndarray of shape (n_samples, `n_features_out_`)
             Float64 values in ``[0, 1]``, in row, column, channel order.
         """
         check_is_fitted(self)

@@ -93,7 +93,7 @@ class Face2VecClassifier(ClassifierMixin, BaseNeuralEstimator):
         Class labels.
     n_features_in_ : int
         Number of features seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when ``X`` was a DataFrame with string column names.
     net_ : skorch.NeuralNet
         The trained net; ``net_.module_`` is the :class:`skface.nn.MLP`.

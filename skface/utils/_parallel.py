@@ -16,7 +16,7 @@ def _apply(func, chunk):
     return [func(item) for item in chunk]
 
 
-def parallel_map(func, items, *, n_jobs=None, prefer=None, chunks_per_job=2):
+def parallel_map(func, items, *, n_jobs=None, prefer=None, chunks_per_job=4):
     """Apply ``func`` to every item, in order, possibly in parallel.
 
     Parameters
@@ -30,7 +30,7 @@ def parallel_map(func, items, *, n_jobs=None, prefer=None, chunks_per_job=2):
         setting (1 when unset), ``-1`` all cores.
     prefer : {'processes', 'threads'}, default=None
         Soft backend hint passed to :class:`joblib.Parallel`.
-    chunks_per_job : int, default=2
+    chunks_per_job : int, default=4
         Items are grouped in ``n_workers * chunks_per_job`` chunks, so the
         per-task overhead (pickling a model handle, a round trip) is paid a
         few times per call rather than once per image.
