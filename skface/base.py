@@ -107,6 +107,9 @@ class DetectorMixin(ImageEstimatorMixin):
     """
 
     _estimator_type = "detector"
+    #: joblib backend hint for per-image work: "threads" when the native
+    #: detector releases the GIL, "processes" when it holds it.
+    _parallel_prefer = "threads"
 
     def __sklearn_tags__(self):
         from sklearn.utils import TransformerTags

@@ -113,6 +113,8 @@ class CNNFaceDetector(DetectorMixin, BaseEstimator):
     array([[168.,  69., 264., 165.]])
     """
 
+    _parallel_prefer = "processes"  # dlib's CNN holds the GIL
+
     _parameter_constraints = {
         "upsample": [Interval(Integral, 0, None, closed="left")],
         "threshold": [Interval(Real, None, None, closed="neither")],
