@@ -17,7 +17,7 @@ import numpy as np
 from sklearn.utils._param_validation import StrOptions
 
 from ..base import ON_MISSING, SELECT
-from ..utils._native import borrow
+from ..utils._native import borrow, to_dlib_rectangle
 
 __all__ = [
     "COMMON_CONSTRAINTS",
@@ -105,11 +105,7 @@ def dlib_to_boxes(rects):
 
 def to_dlib_rectangles(boxes):
     """``(k, 4)`` skface boxes to a list of ``dlib.rectangle`` (rounded)."""
-    from ..utils._optional import import_dlib
-
-    dlib = import_dlib()
-    b = np.rint(np.asarray(boxes, dtype=float).reshape(-1, 4)).astype(int)
-    return [dlib.rectangle(int(l), int(t), int(r) - 1, int(d) - 1) for l, t, r, d in b]
+    return [to_dlib_rectangle(b) for b in np.asarray(boxes, dtype=float).reshape(-1, 4)]
 
 
 def check_box_targets(y, n_samples, *, name="y"):

@@ -12,7 +12,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, check_random_state
 
 from ..base import ImageEstimatorMixin
-from ..utils._native import borrow
+from ..utils._native import borrow, to_dlib_rectangle
 from ..utils._optional import import_dlib
 from ..utils.validation import check_boxes
 from ._thumbnail import _area_weights
@@ -128,8 +128,8 @@ def _chips_from_windows(windows, shape_path, padding):
             if item is None:
                 chips.append(None)
                 continue
-            image, (l, t, r, b) = item
-            shape = predictor(image, dlib.rectangle(l, t, r - 1, b - 1))
+            image, box = item
+            shape = predictor(image, to_dlib_rectangle(box))
             chips.append(
                 dlib.get_face_chip(image, shape, size=CHIP_SIZE, padding=padding)
             )

@@ -14,7 +14,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..base import ImageEstimatorMixin
+from ..base import ON_MISSING, ImageEstimatorMixin, select_boxes
 from ..utils._random import draw_seed
 from ..utils.validation import check_boxes, check_images, check_landmarks
 from ._native import load_predictor, predict_shape, predictor_n_points
@@ -62,15 +62,6 @@ def _detect(detector, images):
     ]
 
 
-def _choose(dets, select):
-    if select == "best":
-        return dets[np.argmax(dets[:, 4]), :4]
-    area = np.clip(dets[:, 2] - dets[:, 0], 0, None) * np.clip(
-        dets[:, 3] - dets[:, 1], 0, None
-    )
-    return dets[np.argmax(area), :4]
-
-
 def _landmarks_chunk(task, *, model, detector, select, on_missing, n_points, all_faces):
     """Landmarks of a chunk of images (runs in a joblib worker).
 
@@ -87,8 +78,12 @@ def _landmarks_chunk(task, *, model, detector, select, on_missing, n_points, all
             out.append(np.array(faces).reshape(len(faces), n_points, 2))
         return out
     if boxes is None:
-        dets = _detect(detector, images)
-        boxes = [_choose(d, select) if len(d) else None for d in dets]
+        # Missing faces come back as NaN rows, handled below with the
+        # image's index in the whole batch.
+        shapes = [img.shape[:2] for img in images]
+        boxes = select_boxes(
+            _detect(detector, images), shapes, select=select, on_missing="nan"
+        )
     out = []
     for i, (img, box) in enumerate(zip(images, boxes, strict=True)):
         if box is None or np.isnan(box).any():
@@ -431,12 +426,10 @@ class LandmarkExtractor(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
 
     def _run(self, images, boxes, *, all_faces=False):
         on_missing = self.on_missing
-        if on_missing not in ("raise", "nan", "whole"):
+        if on_missing not in ON_MISSING:
             raise ValueError(
                 f"on_missing must be 'raise', 'nan' or 'whole', got {on_missing!r}"
             )
-        if self.select not in ("largest", "best"):
-            raise ValueError(f"select must be 'largest' or 'best', got {self.select!r}")
         func = functools.partial(
             _landmarks_chunk,
             model=self._model_key(),

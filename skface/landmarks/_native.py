@@ -16,12 +16,12 @@ import tempfile
 
 import numpy as np
 
+from ..utils._native import to_dlib_rectangle
 from ..utils._optional import import_dlib
 
 __all__ = [
     "load_predictor",
     "predictor_n_points",
-    "to_rectangle",
     "predict_shape",
 ]
 
@@ -55,17 +55,9 @@ def predictor_n_points(predictor) -> int:
     return int(shape.num_parts)
 
 
-def to_rectangle(box):
-    """skface box ``(l, t, r, b)`` (``r = l + width``) to an inclusive dlib
-    rectangle ``(l, t, r - 1, b - 1)``, rounded to whole pixels."""
-    dlib = import_dlib()
-    left, top, right, bottom = (int(round(float(v))) for v in box[:4])
-    return dlib.rectangle(left, top, max(left, right - 1), max(top, bottom - 1))
-
-
 def predict_shape(predictor, image, box):
     """Landmarks of one face as a ``(p, 2)`` float64 array of ``(x, y)``."""
-    shape = predictor(image, to_rectangle(box))
+    shape = predictor(image, to_dlib_rectangle(box))
     return np.array([(pt.x, pt.y) for pt in shape.parts()], dtype=np.float64).reshape(
         -1, 2
     )

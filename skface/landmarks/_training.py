@@ -7,6 +7,7 @@ import tempfile
 
 import numpy as np
 
+from ..metrics import box_iou
 from ..utils._optional import import_dlib
 
 __all__ = ["landmark_boxes", "match_boxes", "train_shape_predictor"]
@@ -35,15 +36,6 @@ def landmark_boxes(landmarks, padding=BOX_PADDING):
     return np.hstack([lo - pad, hi + pad + 1.0])
 
 
-def _iou(box, boxes):
-    lt = np.maximum(box[:2], boxes[:, :2])
-    rb = np.minimum(box[2:], boxes[:, 2:])
-    inter = np.prod(np.clip(rb - lt, 0, None), axis=1)
-    area = np.prod(boxes[:, 2:] - boxes[:, :2], axis=1)
-    union = np.prod(box[2:] - box[:2]) + area - inter
-    return inter / np.maximum(union, 1e-12)
-
-
 def match_boxes(detections, landmarks, min_iou=0.3):
     """Pick, for each face, the detection that matches its landmarks.
 
@@ -69,7 +61,7 @@ def match_boxes(detections, landmarks, min_iou=0.3):
         dets = np.asarray(dets, dtype=np.float64)
         if dets.ndim == 2 and len(dets):
             dets = dets[:, :4]
-            iou = _iou(box, dets)
+            iou = box_iou(box, dets)[0]
             j = int(np.argmax(iou))
             if iou[j] >= min_iou:
                 boxes[i] = dets[j]

@@ -1,7 +1,7 @@
-"""Per-process pool of native handles (dlib models, OpenCV cascades).
+"""Native handles (dlib models, OpenCV cascades) and dlib geometry.
 
 Native objects are built lazily, lent to one thread at a time, reused
-across calls and never pickled. Nothing heavy is imported here.
+across calls and never pickled. Nothing heavy is imported at import time.
 """
 
 from __future__ import annotations
@@ -10,7 +10,9 @@ import threading
 from collections import OrderedDict
 from contextlib import contextmanager
 
-__all__ = ["borrow"]
+import numpy as np
+
+__all__ = ["borrow", "to_dlib_rectangle"]
 
 _POOL: OrderedDict = OrderedDict()
 _POOL_LOCK = threading.Lock()
@@ -49,3 +51,14 @@ def borrow(key, factory):
             _POOL.setdefault(key, []).append(handle)
             while len(_POOL) > _POOL_MAX_KEYS:
                 _POOL.popitem(last=False)
+
+
+def to_dlib_rectangle(box):
+    """skface box ``(left, top, right, bottom)``, ``right = left + width``,
+    to dlib's inclusive ``rectangle(l, t, r - 1, b - 1)``, rounded to whole
+    pixels (never inverted)."""
+    from ._optional import import_dlib
+
+    left, top, right, bottom = (int(v) for v in np.rint(np.asarray(box, float)[:4]))
+    right, bottom = max(left, right - 1), max(top, bottom - 1)
+    return import_dlib().rectangle(left, top, right, bottom)
