@@ -31,7 +31,7 @@ numpydoc_class_members_toctree = False
 templates_path = ["_templates"]
 exclude_patterns = ["_build", "auto_examples/*.ipynb", "**/*.py.md5"]
 html_theme = "alabaster"
-html_static_path = ["_static"]
+html_static_path: list[str] = []
 
 # No network in CI: intersphinx inventories are optional.
 intersphinx_mapping = {}
