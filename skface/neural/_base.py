@@ -6,6 +6,7 @@ parameters into a private skorch net built in ``fit`` and kept as ``net_``.
 
 from __future__ import annotations
 
+import inspect
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
@@ -218,9 +219,9 @@ class BaseNeuralEstimator(BaseEstimator, metaclass=ABCMeta):
         return self
 
     def _make_net(self, device: str, seed: int):
+        optimizer = _optimizer_class(self.optimizer)
         params = {
-            "optimizer": _optimizer_class(self.optimizer),
-            "optimizer__weight_decay": float(self.weight_decay),
+            "optimizer": optimizer,
             "lr": float(self.lr),
             "max_epochs": int(self.max_epochs),
             "batch_size": int(self.batch_size),
@@ -234,6 +235,13 @@ class BaseNeuralEstimator(BaseEstimator, metaclass=ABCMeta):
             "verbose": int(self.verbose),
             "device": device,
         }
+        if "weight_decay" in inspect.signature(optimizer).parameters:
+            params["optimizer__weight_decay"] = float(self.weight_decay)
+        elif self.weight_decay:
+            raise ValueError(
+                f"weight_decay={self.weight_decay!r} but {optimizer.__name__} has "
+                "no weight_decay argument; use weight_decay=0"
+            )
         params.update(self._net_params())
         return self._net_class(**params)
 

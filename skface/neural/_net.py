@@ -24,7 +24,8 @@ from skorch import NeuralNet
 from skorch.callbacks import Callback, EpochTimer, PassthroughScoring
 from skorch.dataset import unpack_data
 from skorch.history import History
-from skorch.utils import to_tensor
+from skorch.dataset import get_len
+from skorch.utils import TeeGenerator, to_tensor
 from torch.utils.data import Subset
 
 from ._callbacks import EpochLog, NonFiniteLossGuard
@@ -227,6 +228,48 @@ class _Net(NeuralNet):
         state = super().__getstate__()
         state.pop("listeners_", None)  # a cache, rebuilt on the next notify
         return state
+
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        # skorch's loop, with the batch size read off our tensor batches
+        # directly instead of through skorch's generic ``get_len``.
+        if iterator is None:
+            return
+        record = self.history.record_batch
+        batch_count = 0
+        for batch in iterator:
+            self.notify("on_batch_begin", batch=batch, training=training)
+            step = step_fn(batch, **fit_params)
+            record(prefix + "_loss", step["loss"].item())
+            first = batch[0] if isinstance(batch, (tuple, list)) else batch
+            size = len(first) if isinstance(first, torch.Tensor) else get_len(first)
+            record(prefix + "_batch_size", size)
+            self.notify("on_batch_end", batch=batch, training=training, **step)
+            batch_count += 1
+        self.history.record(prefix + "_batch_count", batch_count)
+
+    def train_step(self, batch, **fit_params):
+        # Optimizers that re-evaluate the loss (LBFGS) need skorch's closure;
+        # the others get the same sequence without it: zero the gradients,
+        # forward/backward, ``on_grad_computed`` (only when someone listens),
+        # step.
+        if any(
+            isinstance(getattr(self, name + "_"), torch.optim.LBFGS)
+            for name in self._optimizers
+        ):
+            return super().train_step(batch, **fit_params)
+        self._zero_grad_optimizer()
+        step = self.train_step_single(batch, **fit_params)
+        if self._listeners("on_grad_computed") or (
+            type(self).on_grad_computed is not NeuralNet.on_grad_computed
+        ):
+            self.notify(
+                "on_grad_computed",
+                named_parameters=TeeGenerator(self.get_all_learnable_params()),
+                batch=batch,
+                training=True,
+            )
+        self._step_optimizer(None)
+        return step
 
     def infer(self, x, **fit_params):
         if isinstance(x, torch.Tensor):  # our batches: skip skorch's dispatch

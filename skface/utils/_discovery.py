@@ -34,7 +34,8 @@ def all_estimators(type_filter=None):
     """List every public skface estimator.
 
     An estimator is public when it is a :class:`sklearn.base.BaseEstimator`
-    subclass defined in skface, its name does not start with ``_`` and a
+    subclass with a ``fit`` method defined in skface (parameter-only objects
+    such as mask generators are not estimators), its name does not start with ``_`` and a
     public skface module exports it in ``__all__``. This imports the
     subpackages, torch-backed ones included.
 
@@ -59,6 +60,7 @@ def all_estimators(type_filter=None):
                 inspect.isclass(obj)
                 and issubclass(obj, BaseEstimator)
                 and not inspect.isabstract(obj)
+                and callable(getattr(obj, "fit", None))
                 and not name.startswith("_")
                 and obj.__module__.startswith("skface.")
             ):

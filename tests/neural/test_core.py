@@ -315,3 +315,24 @@ def test_every_callback_hook_is_called():
     epoch = ["epoch_begin"] + ["batch_begin", "grad", "batch_end"] * 3
     epoch += ["batch_begin", "batch_end", "epoch_end"]
     assert calls == ["train_begin", *epoch, *epoch, "train_end"]
+
+
+def test_closure_optimizer_lbfgs_trains():
+    # Optimizers that re-evaluate the loss through a closure (LBFGS) take
+    # skorch's closure path; the others step without one.
+    import torch
+
+    X, y = _data()
+    clf = _clf(optimizer=torch.optim.LBFGS, lr=0.5, max_epochs=3, batch_size=90)
+    clf.fit(X, y)
+    losses = clf.history_[:, "train_loss"]
+    assert losses[-1] < losses[0]
+    assert clf.score(X, y) > 0.8
+
+
+def test_weight_decay_on_optimizer_without_it_is_refused():
+    import torch
+
+    X, y = _data()
+    with pytest.raises(ValueError, match="LBFGS has no weight_decay"):
+        _clf(optimizer=torch.optim.LBFGS, weight_decay=0.1).fit(X, y)
