@@ -19,7 +19,7 @@ def test_import_skface_loads_no_heavy_backend():
     assert out == "[]", f"import skface loaded {out}"
 
 
-@pytest.mark.parametrize("sub", ["utils", "datasets", "metrics", "base"])
+@pytest.mark.parametrize("sub", ["utils", "datasets", "metrics", "base", "restoration"])
 def test_light_subpackages(sub):
     out = _run(
         f"import sys, skface.{sub}; "
@@ -43,3 +43,11 @@ def test_lazy_subpackage_access():
     assert "utils" in dir(skface)
     with pytest.raises(AttributeError):
         skface.does_not_exist  # noqa: B018
+
+
+def test_face_inpainter_loads_lazily():
+    out = _run(
+        "import sys, skface.restoration as r; before = 'torch' in sys.modules; "
+        "cls = r.FaceInpainter; print(before, 'torch' in sys.modules, cls.__name__)"
+    )
+    assert out == "False True FaceInpainter"

@@ -22,9 +22,8 @@ from collections.abc import Mapping
 import torch
 from skorch import NeuralNet
 from skorch.callbacks import Callback, EpochTimer, PassthroughScoring
-from skorch.dataset import unpack_data
+from skorch.dataset import get_len, unpack_data
 from skorch.history import History
-from skorch.dataset import get_len
 from skorch.utils import TeeGenerator, to_tensor
 from torch.utils.data import Subset
 

@@ -196,9 +196,21 @@ def _encode(value, key):
             }
     if isinstance(value, type) and _qualname(value) in _optimizer_allow_list():
         return {"__class__": _qualname(value)}
+    if _qualname(type(value)) in _param_object_allow_list():
+        params = value.get_params(deep=False)
+        if isinstance(params.get("random_state"), np.random.RandomState):
+            raise TypeError(
+                f"cannot save {key}={value!r}: its RandomState random_state is "
+                "not serialisable; use an int"
+            )
+        return {
+            "__param_object__": _qualname(type(value)),
+            "params": {k: _encode(v, f"{key}.{k}") for k, v in params.items()},
+        }
     raise TypeError(
         f"cannot save {key}={value!r}: only JSON values, tuples, dicts, numpy "
-        "arrays and the optimizer classes of torch.optim are supported"
+        "arrays, the optimizer classes of torch.optim and skface mask "
+        "generators are supported"
     )
 
 
@@ -222,7 +234,32 @@ def _decode(value):
         return np.asarray(value["__ndarray__"], dtype=dtype)
     if "__class__" in value:
         return _resolve_optimizer(value["__class__"])
+    if "__param_object__" in value:
+        cls = _param_object_allow_list().get(value["__param_object__"])
+        if cls is None:
+            raise TypeError(
+                f"refusing to load {value['__param_object__']!r}: not a skface "
+                "parameter object"
+            )
+        return cls(**{k: _decode(v) for k, v in value["params"].items()})
     return {k: _decode(v) for k, v in value.items()}
+
+
+def _param_object_allow_list() -> dict:
+    """Qualified name -> class, for skface's parameter objects (mask generators).
+
+    Only the public classes of :mod:`skface.restoration.masks` are rebuilt
+    from a file, by calling the class with the saved parameters.
+    """
+    from sklearn.base import BaseEstimator
+
+    from ..restoration import masks
+
+    return {
+        _qualname(obj): obj
+        for obj in (getattr(masks, name) for name in masks.__all__)
+        if isinstance(obj, type) and issubclass(obj, BaseEstimator)
+    }
 
 
 def _optimizer_allow_list() -> dict:

@@ -34,10 +34,10 @@ def all_estimators(type_filter=None):
     """List every public skface estimator.
 
     An estimator is public when it is a :class:`sklearn.base.BaseEstimator`
-    subclass with a ``fit`` method defined in skface (parameter-only objects
-    such as mask generators are not estimators), its name does not start with ``_`` and a
-    public skface module exports it in ``__all__``. This imports the
-    subpackages, torch-backed ones included.
+    subclass with a ``fit`` method defined in skface (parameter-only
+    objects such as mask generators are not estimators), its name does not
+    start with ``_`` and a public skface module exports it in ``__all__``.
+    This imports the subpackages, torch-backed ones included.
 
     Parameters
     ----------

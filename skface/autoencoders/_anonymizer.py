@@ -1,0 +1,455 @@
+"""FaceAnonymizer: replace every face in a photo by a generated one."""
+
+from __future__ import annotations
+
+from numbers import Integral
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
+from sklearn.utils import Bunch
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from ..base import ImageEstimatorMixin
+from ..utils._random import draw_seed
+from ..utils.validation import check_images
+
+__all__ = ["FaceAnonymizer", "latent_features"]
+
+# Index of the mirror image of each landmark (x -> -x): iBUG 68 and dlib 5.
+_MIRROR = {
+    68: np.array(
+        [*range(16, -1, -1), *range(26, 16, -1), 27, 28, 29, 30, 35, 34, 33, 32, 31]
+        + [45, 44, 43, 42, 47, 46, 39, 38, 37, 36, 41, 40]
+        + [54, 53, 52, 51, 50, 49, 48, 59, 58, 57, 56, 55]
+        + [64, 63, 62, 61, 60, 67, 66, 65]
+    ),
+    5: np.array([2, 3, 0, 1, 4]),
+}
+
+
+def latent_features(chips, landmarks, *, thumbnail_size=8):
+    """The latent model's input: chip landmarks plus a colour thumbnail.
+
+    Parameters
+    ----------
+    chips : (n_samples, S, S[, 3]) ndarray
+        Aligned face chips.
+    landmarks : ndarray of shape (n_samples, n_points, 2)
+        Landmarks in chip pixel coordinates.
+    thumbnail_size : int, default=8
+        Side of the thumbnail (:class:`skface.features.ThumbnailFeatures`).
+
+    Returns
+    -------
+    features : ndarray of shape (n_samples, 2 * n_points + 3 * thumbnail_size**2)
+        ``x / S - 0.5, y / S - 0.5`` for each point, then the thumbnail's
+        ``r, g, b`` values in ``[0, 1]``.
+    """
+    from ..features import ThumbnailFeatures
+
+    chips = np.asarray(chips)
+    n, size = len(chips), chips.shape[1]
+    pts = np.asarray(landmarks, dtype=np.float64).reshape(n, -1) / size - 0.5
+    thumbs = ThumbnailFeatures(size=thumbnail_size).fit_transform(chips)
+    return np.hstack([pts, thumbs])
+
+
+def _mirror(chips, landmarks):
+    """Horizontally flipped chips with their landmarks re-indexed."""
+    size = chips.shape[2]
+    flipped = np.ascontiguousarray(chips[:, :, ::-1])
+    L = landmarks[:, _MIRROR[landmarks.shape[1]]].copy()
+    L[..., 0] = size - 1 - L[..., 0]
+    return flipped, L
+
+
+class FaceAnonymizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
+    """Replace every face by a generated one with the same pose and colours.
+
+    The FaceSwap seed's anonymisation, end to end: :class:`FaceExtractor`
+    aligns each face onto a chip; the chip's landmarks and an 8x8x3
+    thumbnail (:func:`latent_features`) go through a :class:`LatentDecoder`
+    that generates a face chip from them; :class:`FaceReconstructor` warps
+    the chip back and blends it into the photo. The decoder is trained on
+    many faces (:meth:`fit` learns from the photos' own faces) to produce a
+    face from landmarks and coarse colours alone, so the generated face has
+    the original's pose, expression and colouring but the texture of a
+    face *in general*.
+
+    A decoder fed a face's own thumbnail can still give that face back
+    (it memorises the faces it was trained on, and 192 colour values
+    carry some identity), so identity is removed explicitly with the
+    k-Same idea (Newton, Sweeney & Malin, 2005): at transform time each
+    face's appearance features (the thumbnail, not the landmarks, which
+    carry pose and expression) are replaced by the mean thumbnail of the
+    ``k`` training faces nearest to it (euclidean distance between
+    thumbnails; a training face identical to the face itself is left out),
+    shifted to the face's own mean colour per channel. The decoder then
+    renders an average of ``k`` *other* people with the face's own
+    landmarks and overall colouring: the output cannot be traced back to
+    fewer than ``k`` people, and the more faces the decoder was fitted on
+    (e.g. a public face set plus the photos), the better it generalises.
+    Measure the result with :func:`skface.metrics.anonymization_report`.
+
+    Parameters
+    ----------
+    decoder : LatentDecoder, default=None
+        The generator, cloned in :meth:`fit`; ``None`` uses
+        ``LatentDecoder(output_size=64)``. Tune it through nested
+        parameters, e.g. ``decoder__max_epochs``.
+    extractor : FaceExtractor, default=None
+        Finds, aligns and masks the faces, cloned in :meth:`fit` (its
+        ``on_missing`` is replaced by this estimator's policy); ``None``
+        uses ``FaceExtractor(output_size=decoder.output_size)`` with
+        :class:`skface.landmarks.LandmarkExtractor`'s 68 points. Pass one
+        with another ``landmark_extractor`` to change the face detector.
+    reconstructor : FaceReconstructor, default=None
+        Blends the generated chips back; ``None`` uses
+        ``FaceReconstructor(blend='poisson')`` (seamless cloning: the
+        generated face takes the photo's colours at its edge, so there is
+        no seam).
+    thumbnail_size : int, default=8
+        Side of the colour thumbnail fed to the decoder: 8 is the seed's
+        best; smaller keeps less of the original's appearance.
+    k : int, default=5
+        k-Same anonymity: the thumbnail of each face is replaced by the
+        mean of its ``k`` nearest training thumbnails (the face itself left
+        out), recoloured to the face's mean colour. ``k=1`` is the plain
+        latent-model mapping (the face's own thumbnail, no averaging): the
+        output then resembles the input, and a face the decoder was trained
+        on comes back almost unchanged. Must not exceed the number of
+        training faces (checked in :meth:`fit`).
+    faces : {'all', 'largest'}, default='all'
+        Replace every face the detector finds (through the landmark
+        extractor's ``landmarks_all``), or only the largest one.
+    on_missing : {'raise', 'keep', 'whole'}, default='raise'
+        A photo in which no face is found: ``'raise'`` raises a
+        ``ValueError`` naming it (a face the detector misses would stay
+        recognisable, so it is not silently passed through); ``'keep'``
+        returns it unchanged; ``'whole'`` takes the whole photo as the
+        face box (for photos cropped to a face, e.g. Olivetti). Either way
+        one photo comes out per photo in.
+    flip_augment : bool, default=True
+        Also train on the mirrored chips (and mirrored landmarks).
+    random_state : int, RandomState instance or None, default=None
+        When not None, seeds the decoder (overriding its own
+        ``random_state``): an int gives identical outputs.
+
+    Attributes
+    ----------
+    extractor_ : FaceExtractor
+        The fitted extractor.
+    decoder_ : LatentDecoder
+        The trained decoder.
+    reconstructor_ : FaceReconstructor
+        The blender.
+    n_faces_fit_ : int
+        Number of faces (before mirroring) the decoder was trained on.
+    appearance_ : ndarray of shape (n_faces_fit_, 3 * thumbnail_size**2)
+        Thumbnails of the training faces (not mirrored): the pool that
+        k-Same averages over.
+
+    See Also
+    --------
+    LatentDecoder : The generator.
+    skface.metrics.anonymization_report : Identity change, landmark error
+        and seam of the result.
+
+    References
+    ----------
+    E. M. Newton, L. Sweeney and B. Malin, "Preserving privacy by
+    de-identifying face images", IEEE Transactions on Knowledge and Data
+    Engineering 17(2), 2005.
+
+    Examples
+    --------
+    >>> from skface.autoencoders import FaceAnonymizer, LatentDecoder
+    >>> from skface.datasets import make_synthetic_faces
+    >>> X = make_synthetic_faces(6, size=64, n_identities=2, random_state=0).images
+    >>> dec = LatentDecoder(32, width=4, max_epochs=2, device="cpu")
+    >>> anon = FaceAnonymizer(dec, random_state=0).fit(X)
+    >>> anon.transform(X).shape
+    (6, 64, 64, 3)
+    """
+
+    _parameter_constraints: dict = {
+        "decoder": [HasMethods(["fit", "predict"]), None],
+        "extractor": [HasMethods(["fit", "extract"]), None],
+        "reconstructor": [HasMethods(["reconstruct"]), None],
+        "thumbnail_size": [Interval(Integral, 1, None, closed="left")],
+        "k": [Interval(Integral, 1, None, closed="left")],
+        "faces": [StrOptions({"all", "largest"})],
+        "on_missing": [StrOptions({"raise", "keep", "whole"})],
+        "flip_augment": ["boolean"],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        decoder=None,
+        *,
+        extractor=None,
+        reconstructor=None,
+        thumbnail_size=8,
+        k=5,
+        faces="all",
+        on_missing="raise",
+        flip_augment=True,
+        random_state=None,
+    ):
+        self.decoder = decoder
+        self.extractor = extractor
+        self.reconstructor = reconstructor
+        self.thumbnail_size = thumbnail_size
+        self.k = k
+        self.faces = faces
+        self.on_missing = on_missing
+        self.flip_augment = flip_augment
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ fit
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y=None):
+        """Train the decoder on the faces of ``X``.
+
+        Parameters
+        ----------
+        X : (n_samples, H, W[, C]) ndarray, list of ndarray or list of path
+            Photos (see :func:`skface.utils.check_images`); every face found
+            is a training sample.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : FaceAnonymizer
+            Fitted estimator.
+        """
+        from ..alignment import FaceExtractor, FaceReconstructor
+        from ._latent_decoder import LatentDecoder
+
+        images = self._load(X)
+        decoder = LatentDecoder() if self.decoder is None else self.decoder
+        decoder = clone(decoder)
+        if self.random_state is not None:
+            decoder.set_params(random_state=draw_seed(self.random_state))
+        extractor = self.extractor
+        if extractor is None:
+            size = decoder.get_params().get("output_size", 64)
+            extractor = FaceExtractor(output_size=size)
+        self.extractor_ = clone(extractor).set_params(on_missing="nan")
+        self.extractor_.fit(images)
+        reconstructor = self.reconstructor
+        if reconstructor is None:
+            reconstructor = FaceReconstructor(blend="poisson")
+        self.reconstructor_ = clone(reconstructor).fit()
+
+        records, _ = self._extract(images)
+        if len(records) == 0:
+            raise ValueError(
+                f"no face found in any of the {len(images)} training photos; "
+                "FaceAnonymizer learns from the faces of X"
+            )
+        if self.k > len(records):
+            raise ValueError(
+                f"k={self.k} is larger than the number of training faces "
+                f"({len(records)} found in {len(images)} photos); k-Same averages "
+                "k training faces, so fit on more faces or lower k"
+            )
+        chips, L = records.chips, records.landmarks
+        n_points = 2 * L.shape[1]
+        if self.flip_augment:
+            mirrored, L_mirrored = _mirror(chips, L)
+            chips = np.concatenate([chips, mirrored])
+            L = np.concatenate([L, L_mirrored])
+        features = latent_features(chips, L, thumbnail_size=self.thumbnail_size)
+        self.decoder_ = decoder.fit(features, chips)
+        self.n_faces_fit_ = len(records)
+        self.appearance_ = features[: len(records), n_points:].copy()
+        return self
+
+    def _load(self, X):
+        return check_images(X, dtype=None, channels="rgb", stack=False)
+
+    # ---------------------------------------------------------- the faces
+    def _face_landmarks(self, images):
+        """Per photo, ``(k_i, n_points, 2)`` landmarks of the faces to replace."""
+        lm = self.extractor_.landmark_extractor_
+        if self.faces == "all" and hasattr(lm, "landmarks_all"):
+            per_image = [np.asarray(f, dtype=float) for f in lm.landmarks_all(images)]
+        else:
+            L = np.asarray(lm.landmarks(images), dtype=float)
+            per_image = [
+                L[i : i + 1][np.isfinite(L[i]).all(axis=(0, 1))[None]]
+                for i in range(len(L))
+            ]
+        missing = [i for i, f in enumerate(per_image) if len(f) == 0]
+        if missing and self.on_missing == "raise":
+            i = missing[0]
+            h, w = images[i].shape[:2]
+            raise ValueError(
+                f"no face found in X[{i}] ({h}x{w} pixels); set on_missing='keep' "
+                "to return such photos unchanged or 'whole' to treat the whole "
+                "photo as the face"
+            )
+        if missing and self.on_missing == "whole":
+            boxes = np.array(
+                [[0, 0, images[i].shape[1], images[i].shape[0]] for i in missing],
+                dtype=float,
+            )
+            L = lm.landmarks([images[i] for i in missing], boxes=boxes)
+            for i, pts in zip(missing, np.asarray(L, dtype=float)):
+                if np.isfinite(pts).all():
+                    per_image[i] = pts[None]
+        return per_image
+
+    def _extract(self, images):
+        """Records of every face, and the photo index of each face."""
+        per_image = self._face_landmarks(images)
+        owner = np.array(
+            [i for i, f in enumerate(per_image) for _ in range(len(f))], dtype=int
+        )
+        if len(owner) == 0:
+            return [], owner
+        L = np.concatenate([f for f in per_image if len(f)])
+        records = self.extractor_.extract([images[i] for i in owner], landmarks=L)
+        keep = records.found
+        return records[np.flatnonzero(keep)], owner[keep]
+
+    def _k_same(self, thumbs):
+        """k-Same thumbnails and the training faces averaged for each."""
+        pool = self.appearance_
+        d2 = (
+            (thumbs**2).sum(1)[:, None]
+            - 2 * thumbs @ pool.T
+            + (pool**2).sum(1)[None, :]
+        )
+        d2 = np.maximum(d2, 0.0)
+        d2[d2 <= 1e-10 * thumbs.shape[1]] = np.inf  # the face itself: left out
+        k = min(self.k, pool.shape[0] - 1) if np.isinf(d2).any() else self.k
+        nearest = np.argsort(d2, axis=1, kind="stable")[:, :k]
+        mean = pool[nearest].mean(axis=1)
+        # keep the face's own mean colour (skin tone, lighting) per channel
+        n_ch = 3
+        shape = (len(thumbs), -1, n_ch)
+        own = thumbs.reshape(shape).mean(axis=1, keepdims=True)
+        avg = mean.reshape(shape).mean(axis=1, keepdims=True)
+        mean = np.clip(mean.reshape(shape) - avg + own, 0.0, 1.0)
+        return mean.reshape(len(thumbs), -1), nearest
+
+    def _generate(self, records):
+        """Generated chips, and the k-Same neighbours (None when k=1)."""
+        features = latent_features(
+            records.chips, records.landmarks, thumbnail_size=self.thumbnail_size
+        )
+        nearest = None
+        if self.k > self.n_faces_fit_:
+            raise ValueError(
+                f"k={self.k} is larger than the number of training faces "
+                f"({self.n_faces_fit_}); k-Same averages k training faces"
+            )
+        if self.k > 1:
+            n_points = features.shape[1] - self.appearance_.shape[1]
+            thumbs, nearest = self._k_same(features[:, n_points:])
+            features = np.hstack([features[:, :n_points], thumbs])
+        return self.decoder_.predict(features), nearest
+
+    # ------------------------------------------------------------ transform
+    def transform(self, X):
+        """The photos with every face replaced by a generated one.
+
+        Parameters
+        ----------
+        X : (n_samples, H, W[, C]) ndarray, list of ndarray or list of path
+            Photos: grey, RGB or RGBA; uint8, uint16 or float in [0, 1].
+
+        Returns
+        -------
+        images : ndarray of shape (n_samples, H, W, 3) or list of ndarray
+            RGB photos in the dtype of ``X``, one per input photo (a list
+            when sizes differ). Pixels away from the faces are unchanged;
+            photos without a face follow ``on_missing``.
+        """
+        return self.anonymize(X).images
+
+    def anonymize(self, X):
+        """Anonymised photos, plus where faces were replaced.
+
+        Parameters
+        ----------
+        X : (n_samples, H, W[, C]) ndarray, list of ndarray or list of path
+            Photos.
+
+        Returns
+        -------
+        result : :class:`~sklearn.utils.Bunch`
+            images : ndarray or list of ndarray
+                As :meth:`transform`.
+            masks : list of ndarray of shape (H, W), dtype bool
+                The blend region of each photo (the union of its faces'
+                eroded masks, where the generated faces go; its edge is the
+                blend boundary). All False for a photo left unchanged.
+            n_faces : ndarray of shape (n_samples,), dtype int
+                Faces replaced in each photo.
+            records : FaceRecords
+                One entry per replaced face (chips, transforms, landmarks).
+            owner : ndarray of shape (n_faces_total,), dtype int
+                Photo index of each entry of ``records``.
+            chips : ndarray of shape (n_faces_total, S, S, 3)
+                The generated chips.
+            neighbors : ndarray of shape (n_faces_total, k) or None
+                Indices (into the training faces) of the ``k`` faces whose
+                thumbnails were averaged for each face; None when ``k=1``.
+        """
+        check_is_fitted(self)
+        images = self._load(X)
+        out = [im.copy() for im in images]
+        masks = [np.zeros(im.shape[:2], bool) for im in images]
+        records, owner = self._extract(images)
+        chips = neighbors = None
+        if len(owner):
+            chips, neighbors = self._generate(records)
+            region = self._blend_region()
+            # One face per photo at a time, so that photos with several
+            # faces get each of them pasted over the previous result.
+            rank = np.zeros(len(owner), int)
+            for i in np.unique(owner):
+                sel = np.flatnonzero(owner == i)
+                rank[sel] = np.arange(len(sel))
+            for r in range(int(rank.max()) + 1):
+                sel = np.flatnonzero(rank == r)
+                rec = records[sel]
+                photos = [out[i] for i in owner[sel]]
+                pasted = self.reconstructor_.reconstruct(photos, chips[sel], rec)
+                zeros = [np.zeros(p.shape[:2], np.float32) for p in photos]
+                ones = np.ones((len(sel), rec.chip_size, rec.chip_size), np.float32)
+                alpha = region.reconstruct(zeros, ones, rec)
+                for k, i in enumerate(owner[sel]):
+                    out[i] = pasted[k]
+                    masks[i] |= alpha[k][..., 0] > 0.5
+        n_faces = (
+            np.bincount(owner, minlength=len(images))
+            if len(owner)
+            else (np.zeros(len(images), int))
+        )
+        stacked = all(im.shape == out[0].shape for im in out)
+        return Bunch(
+            images=np.stack(out) if stacked else out,
+            masks=masks,
+            n_faces=n_faces,
+            records=records,
+            owner=owner,
+            chips=chips,
+            neighbors=neighbors,
+        )
+
+    def _blend_region(self):
+        """A reconstructor that pastes hard-edged ones where the chips go."""
+        params = {"color_match": False}
+        names = self.reconstructor_.get_params()
+        if "blend" in names:
+            params["blend"] = "alpha"
+        if "feather" in names:
+            params["feather"] = 0.0
+        return clone(self.reconstructor_).set_params(**params)
