@@ -251,7 +251,7 @@ def _step_inpainting(ctx):
         + [f"FaceInpainter {v:.1f} dB" for v in net_db]
         + [f"Telea {v:.1f} dB" for v in telea_db]
         + ["ground truth"] * len(test),
-        title="FaceInpainter (context encoder + discriminator, Poisson blend) vs "
+        title="FaceInpainter (context encoder + discriminator, feathered) vs "
         f"Telea on FaceMaskShape holes: {net_db.mean():.1f} vs "
         f"{telea_db.mean():.1f} dB in the hole",
     )

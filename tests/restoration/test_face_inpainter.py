@@ -1,5 +1,6 @@
 """FaceInpainter: adversarial training, the transform contract, persistence."""
 
+import copy
 import pickle
 
 import numpy as np
@@ -189,11 +190,12 @@ def test_known_pixels_exact_and_hole_content_unused(fitted, blend):
         np.testing.assert_allclose(inp.transform(noisy, masks=size), out, atol=1e-6)
 
 
-def test_blending_changes_only_the_hole_and_removes_the_seam(fitted):
+@pytest.mark.parametrize("blend", ["feather", "poisson"])
+def test_blending_changes_only_the_hole_and_removes_the_seam(fitted, blend):
     dark = (FACES[:8] * 0.6).astype(np.uint8)  # the fill comes out too bright
-    pasted = fitted.set_params(blend="none").transform(dark, masks=HOLE)
-    blended = fitted.set_params(blend="poisson").transform(dark, masks=HOLE)
-    fitted.set_params(blend="poisson")
+    model = copy.deepcopy(fitted)  # the fixture is shared: leave it as it is
+    pasted = model.set_params(blend="none").transform(dark, masks=HOLE)
+    blended = model.set_params(blend=blend).transform(dark, masks=HOLE)
     np.testing.assert_array_equal(pasted[:, ~HOLE], blended[:, ~HOLE])
     holes = np.broadcast_to(HOLE, (8, 32, 32))
     assert seam_score(blended, holes) < seam_score(pasted, holes) - 0.01
