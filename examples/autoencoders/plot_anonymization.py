@@ -1,7 +1,7 @@
 """
-===========================================
+============================================
 Anonymise faces, keeping pose and expression
-===========================================
+============================================
 
 :class:`~skface.autoencoders.FaceAnonymizer` replaces every face of a photo
 by a generated one: each face is aligned onto a chip

@@ -146,7 +146,7 @@ class FaceAnonymizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
         The blender.
     n_faces_fit_ : int
         Number of faces (before mirroring) the decoder was trained on.
-    appearance_ : ndarray of shape (n_faces_fit_, 3 * thumbnail_size**2)
+    appearance_ : ndarray of shape (n_faces_fit, 3 * thumbnail_size**2)
         Thumbnails of the training faces (not mirrored): the pool that
         k-Same averages over.
 

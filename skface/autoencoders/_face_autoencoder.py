@@ -291,7 +291,7 @@ class FaceAutoencoder(TransformerMixin, ImageEstimatorMixin, BaseNeuralEstimator
         1 (grey) or 3 (RGB), learned from the training images.
     input_size_ : int
         Side of the encoder's input.
-    input_mean_, input_std_ : ndarray of shape (n_channels_,)
+    input_mean_, input_std_ : ndarray of shape (n_channels,)
         Per-channel normalisation of the encoder's input.
     net_ : skorch.NeuralNet
         The trained net; ``net_.module_`` is a :class:`skface.nn.FaceAutoencoderNet`.

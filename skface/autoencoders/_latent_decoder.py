@@ -98,7 +98,7 @@ class LatentDecoder(BaseNeuralEstimator):
         Length of the feature vectors.
     n_channels_ : int
         Channels of the chips: 3 (RGB) or 1 (grey).
-    feature_mean_, feature_scale_ : ndarray of shape (n_features_in_,)
+    feature_mean_, feature_scale_ : ndarray of shape (n_features_in,)
         Standardisation of the features (mean, std; 1 for constant ones).
     net_ : skorch.NeuralNet
         The trained net; ``net_.module_`` is the decoder.
