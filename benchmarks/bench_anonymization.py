@@ -74,21 +74,10 @@ def _evaluate(name, method, anonymizer, X, result, chips, rows, fit_s):
 
     idx = [i for i, _ in rows]
     boxes = np.array([b for _, b in rows], dtype=float)
-    out = anonymizer.reconstructor_
     images = result.images
     if chips is not None:  # control: paste the original chips back
         images = [im.copy() for im in anonymizer._load(X)]
-        rec, owner = result.records, result.owner
-        rank = np.zeros(len(owner), int)
-        for i in np.unique(owner):
-            sel = np.flatnonzero(owner == i)
-            rank[sel] = np.arange(len(sel))
-        for r in range(int(rank.max()) + 1):
-            sel = np.flatnonzero(rank == r)
-            photos = [images[i] for i in owner[sel]]
-            pasted = out.reconstruct(photos, chips[sel], rec[sel])
-            for k, i in enumerate(owner[sel]):
-                images[i] = pasted[k]
+        anonymizer._paste(images, chips, result.records, result.owner)
     report = anonymization_report(
         [X[i] for i in idx], [images[i] for i in idx], boxes=boxes
     )

@@ -410,24 +410,7 @@ class FaceAnonymizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
         chips = neighbors = None
         if len(owner):
             chips, neighbors = self._generate(records)
-            region = self._blend_region()
-            # One face per photo at a time, so that photos with several
-            # faces get each of them pasted over the previous result.
-            rank = np.zeros(len(owner), int)
-            for i in np.unique(owner):
-                sel = np.flatnonzero(owner == i)
-                rank[sel] = np.arange(len(sel))
-            for r in range(int(rank.max()) + 1):
-                sel = np.flatnonzero(rank == r)
-                rec = records[sel]
-                photos = [out[i] for i in owner[sel]]
-                pasted = self.reconstructor_.reconstruct(photos, chips[sel], rec)
-                zeros = [np.zeros(p.shape[:2], np.float32) for p in photos]
-                ones = np.ones((len(sel), rec.chip_size, rec.chip_size), np.float32)
-                alpha = region.reconstruct(zeros, ones, rec)
-                for k, i in enumerate(owner[sel]):
-                    out[i] = pasted[k]
-                    masks[i] |= alpha[k][..., 0] > 0.5
+            masks = self._paste(out, chips, records, owner)
         n_faces = (
             np.bincount(owner, minlength=len(images))
             if len(owner)
@@ -443,6 +426,33 @@ class FaceAnonymizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
             chips=chips,
             neighbors=neighbors,
         )
+
+    def _paste(self, out, chips, records, owner):
+        """Paste ``chips`` into the photos of the list ``out``, in place.
+
+        One face per photo at a time, so that photos with several faces get
+        each of them pasted over the previous result. ``owner`` gives each
+        record's photo. Returns the blend region of each photo (the union
+        of its faces' regions).
+        """
+        masks = [np.zeros(im.shape[:2], bool) for im in out]
+        region = self._blend_region()
+        rank = np.zeros(len(owner), int)
+        for i in np.unique(owner):
+            sel = np.flatnonzero(owner == i)
+            rank[sel] = np.arange(len(sel))
+        for r in range(int(rank.max()) + 1):
+            sel = np.flatnonzero(rank == r)
+            rec = records[sel]
+            photos = [out[i] for i in owner[sel]]
+            pasted = self.reconstructor_.reconstruct(photos, chips[sel], rec)
+            zeros = [np.zeros(p.shape[:2], np.float32) for p in photos]
+            ones = np.ones((len(sel), rec.chip_size, rec.chip_size), np.float32)
+            alpha = region.reconstruct(zeros, ones, rec)
+            for k, i in enumerate(owner[sel]):
+                out[i] = pasted[k]
+                masks[i] |= alpha[k][..., 0] > 0.5
+        return masks
 
     def _blend_region(self):
         """A reconstructor that pastes hard-edged ones where the chips go."""

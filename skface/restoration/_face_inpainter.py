@@ -15,6 +15,7 @@ from ..neural._base import BaseNeuralEstimator
 from ..neural._multi import MultiModuleNet
 from ..neural._net import _to_device
 from ..nn import BOTTLENECKS, ContextDiscriminator, ContextEncoder
+from ..utils.validation import _LUMA as LUMA
 from ._base import BaseInpainter
 from .masks import (
     CenterSquare,
@@ -28,7 +29,7 @@ from .masks import (
 __all__ = ["FaceInpainter"]
 
 _MAX_SEED = 2**31 - 1
-_LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
+_LUMA = LUMA.astype(np.float32)
 
 
 def default_training_masks():

@@ -12,7 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..base import ImageEstimatorMixin
 from ..utils._random import draw_seed
-from ..utils.validation import check_images, check_landmarks
+from ..utils.validation import _LUMA, check_images, check_landmarks
 from .masks._face_mask import _template_points, face_mask_polygon
 
 __all__ = ["MaskedFaceSynthesizer", "MASK_COLORS"]
@@ -98,7 +98,7 @@ def _render(image, landmarks, rng, params):
     color = np.asarray(params["color"], dtype=np.float64)
     color = np.clip(color * rng.uniform(0.97, 1.03, size=3), 0, 1)
     if n_ch == 1:
-        color = np.array([color @ np.array([0.299, 0.587, 0.114])])
+        color = np.array([color @ _LUMA])
     paint = np.clip(color[None, None, :] * (shade * texture)[:, :, None], 0, 1)
     a = alpha[:, :, None]
     out = image.copy()
