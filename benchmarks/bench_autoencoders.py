@@ -12,8 +12,19 @@ persons 0-29, test on persons 30-39, never seen in training), 64x64 grey:
    and of PCA.
 3. Training throughput (images/s) of ``FaceAutoencoder`` vs a plain PyTorch
    loop with the same module, data, batch size, flips and optimizer
-   (alternating rounds, median epoch time; the fit's one-off set-up is
-   reported apart).
+   (alternating rounds, each going first in half of them; median epoch
+   time; the fit's one-off set-up is reported apart), with the minor page
+   faults per epoch: with glibc's default allocator, the activations of
+   64x64 batches are often handed back to the system and faulted in again,
+   which costs both loops a quarter of their speed, by an amount that
+   depends on what ran before. Fixing glibc's thresholds (both: setting one
+   turns off the dynamic adjustment of the other) or jemalloc/tcmalloc
+   removes that; run the section both ways::
+
+       python benchmarks/bench_autoencoders.py --only throughput
+       MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=1073741824 \
+           python benchmarks/bench_autoencoders.py --only throughput
+
 4. Anomaly detection: ROC AUC of ``score_samples`` (reconstruction error
    relative to the image's own variance) for held-out faces vs non-faces in
    scikit-image's LFW subset (trained on 70 of its faces), next to the plain
@@ -24,6 +35,7 @@ Run from the repository root::
 
     python benchmarks/bench_autoencoders.py [--quick] [--epochs 30]
         [--olivetti ../shared/data/olivetti/olivetti_faces.npz]
+        [--only quality throughput anomaly anonymisation] [--rounds 4]
 """
 
 from __future__ import annotations
@@ -34,6 +46,7 @@ import importlib.util
 import inspect
 import os
 import platform
+import resource
 import time
 from pathlib import Path
 
@@ -47,6 +60,7 @@ from skface.metrics import psnr, ssim
 
 ROOT = Path(__file__).resolve().parents[1]
 DIMS = (16, 32, 64, 128, 256)
+SECTIONS = ["quality", "throughput", "anomaly", "anonymisation"]
 
 
 def load(path):
@@ -108,8 +122,12 @@ def quality(train, test, epochs, dims):
         pca_flip = pca_reconstruct(train, test, dim, flips=True)
         sweep.append((dim, psnr(truth, rec), psnr(truth, pca), psnr(truth, pca_flip)))
         if dim == 128:
+            # the PCA-initialised start, practically untrained: one epoch at a
+            # negligible learning rate (the convolutional paths start at zero)
+            start_only = autoencoder(dim, 1, lr=1e-12).fit(train).reconstruct(test)
             rows = [
                 ("FaceAutoencoder (dcgan, 128)", 128, rec, f"{fit_s:.0f} s fit"),
+                ("same, at its PCA start (untrained)", 128, start_only, ""),
                 ("PCA(128)", 128, pca, ""),
                 ("PCA(128), train + mirrored", 128, pca_flip, ""),
                 ("11x11 + bicubic", 121, bicubic_reconstruct(test), ""),
@@ -133,14 +151,16 @@ def quality(train, test, epochs, dims):
 
 class _EpochTimes(Callback):
     def initialize(self):
-        self.times_ = []
+        self.times_, self.faults_ = [], []
         return self
 
     def on_epoch_begin(self, net, **kwargs):
+        self.faults_start_ = _minor_faults()
         self.start_ = time.perf_counter()
 
     def on_epoch_end(self, net, **kwargs):
         self.times_.append(time.perf_counter() - self.start_)
+        self.faults_.append(_minor_faults() - self.faults_start_)
 
 
 def plain_loop(module, inputs, epochs, batch_size, lr, seed=0):
@@ -180,17 +200,38 @@ def plain_loop(module, inputs, epochs, batch_size, lr, seed=0):
     return np.array(times)
 
 
+def _minor_faults():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
 def throughput(train, epochs, rounds):
+    """Median epoch throughput of the estimator and the plain loop.
+
+    Round 0 fits the estimator once (warm-up; its module is the template the
+    plain loop trains copies of). Then the two alternate, the estimator first
+    in even rounds and the plain loop first in odd ones, because the C
+    allocator's state left by whichever ran before moves the next one's
+    speed (see the page-fault column).
+    """
     batch_size, lr = 32, 1e-3
-    est_times, plain_times, setups = [], [], []
-    for r in range(rounds + 1):  # round 0 warms up both
+    times = {"estimator": [], "plain": []}
+    faults = {"estimator": [], "plain": []}
+    setups = []
+    warm = autoencoder(128, 1, seed=0, batch_size=batch_size).fit(train)
+    template = warm.net_.module_
+    inputs = as_float(train)[:, None]
+
+    def run_estimator(r):
         clock = _EpochTimes()
         ae = autoencoder(128, epochs, seed=r, callbacks=[clock], batch_size=batch_size)
         start = time.perf_counter()
         ae.fit(train)
-        total = time.perf_counter() - start
-        module = ae.net_.module_  # same architecture, re-initialised below
-        fresh = type(module)(
+        setups.append(time.perf_counter() - start - sum(clock.times_))
+        times["estimator"] += clock.times_
+        faults["estimator"] += clock.faults_
+
+    def run_plain(r):
+        fresh = type(template)(
             "dcgan",
             1,
             128,
@@ -198,25 +239,39 @@ def throughput(train, epochs, rounds):
             32,
             True,
             "linear",
-            mean=module.mean.flatten().tolist(),
-            std=module.std.flatten().tolist(),
+            mean=template.mean.flatten().tolist(),
+            std=template.std.flatten().tolist(),
             linear_path=True,
             input_size=64,
         )
-        fresh.load_state_dict(module.state_dict())
-        inputs = as_float(train)[:, None]
-        times = plain_loop(fresh, inputs, epochs, batch_size, lr, seed=r)
-        if r:
-            est_times += clock.times_
-            plain_times += list(times)
-            setups.append(total - sum(clock.times_))
+        fresh.load_state_dict(template.state_dict())
+        before = _minor_faults()
+        seconds = plain_loop(fresh, inputs, epochs, batch_size, lr, seed=r)
+        times["plain"] += list(seconds)
+        faults["plain"] += [(_minor_faults() - before) / epochs] * epochs
+
+    for r in range(1, rounds + 1):
+        order = (run_estimator, run_plain) if r % 2 else (run_plain, run_estimator)
+        for run in order:
+            run(r)
     n = len(train)
-    est, plain = n / np.median(est_times), n / np.median(plain_times)
-    print(f"\n## Training throughput ({n} images 64x64, batch {batch_size}, Adam)\n")
-    print("| loop | images/s (median epoch) | fit set-up (s) |")
-    print("|---|---|---|")
-    print(f"| plain PyTorch | {plain:.0f} | |")
-    print(f"| FaceAutoencoder | {est:.0f} | {np.median(setups):.2f} |")
+    est, plain = n / np.median(times["estimator"]), n / np.median(times["plain"])
+    malloc = {k: v for k, v in os.environ.items() if k.startswith("MALLOC_")}
+    print(
+        f"\n## Training throughput ({n} images 64x64, batch {batch_size}, Adam; "
+        f"{rounds} rounds x {epochs} epochs; "
+        f"allocator settings: {malloc or 'default'})\n"
+    )
+    print(
+        "| loop | images/s (median epoch) | minor page faults / epoch "
+        "| fit set-up (s) |"
+    )
+    print("|---|---|---|---|")
+    print(f"| plain PyTorch | {plain:.0f} | {np.median(faults['plain']):.0f} | |")
+    print(
+        f"| FaceAutoencoder | {est:.0f} | {np.median(faults['estimator']):.0f} "
+        f"| {np.median(setups):.2f} |"
+    )
     print(f"\nFaceAutoencoder / plain: {est / plain:.3f}")
 
 
@@ -309,6 +364,16 @@ def main():
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--quick", action="store_true", help="few epochs, 2 dims")
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=SECTIONS,
+        default=SECTIONS,
+        help="run these sections only",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=4, help="throughput rounds (even: both orders)"
+    )
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -319,14 +384,19 @@ def main():
         f"({os.cpu_count()} CPUs, torch {torch.__version__}, "
         f"{torch.get_num_threads()} threads, {epochs} epochs)"
     )
-    if Path(args.olivetti).exists():
+    olivetti = {"quality", "throughput"} & set(args.only)
+    if olivetti and Path(args.olivetti).exists():
         train, test = load(args.olivetti)
-        quality(train, test, epochs, (16, 128) if args.quick else DIMS)
-        throughput(train, 2 if args.quick else 3, 1 if args.quick else 3)
-    else:
+        if "quality" in args.only:
+            quality(train, test, epochs, (16, 128) if args.quick else DIMS)
+        if "throughput" in args.only:
+            throughput(train, 2 if args.quick else 3, 2 if args.quick else args.rounds)
+    elif olivetti:
         print(f"\n({args.olivetti} not found: Olivetti parts skipped)")
-    anomaly(epochs)
-    anonymisation(args.olivetti, args.quick)
+    if "anomaly" in args.only:
+        anomaly(epochs)
+    if "anonymisation" in args.only:
+        anonymisation(args.olivetti, args.quick)
     print(f"\ntotal {time.perf_counter() - start:.0f} s")
 
 

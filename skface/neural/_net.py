@@ -21,13 +21,13 @@ from collections.abc import Mapping
 
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import Callback, EpochTimer, PassthroughScoring
+from skorch.callbacks import Callback, EpochTimer
 from skorch.dataset import get_len, unpack_data
 from skorch.history import History
 from skorch.utils import TeeGenerator, to_tensor
 from torch.utils.data import Subset
 
-from ._callbacks import EpochLog, NonFiniteLossGuard
+from ._callbacks import BatchMean, EpochLog, NonFiniteLossGuard
 
 __all__ = ["_BatchLoader", "_ClassifierNet", "_History", "_Net", "_TensorDataset"]
 
@@ -171,17 +171,17 @@ class _Net(NeuralNet):
     def _default_callbacks(self):
         callbacks = [
             ("epoch_timer", EpochTimer()),
-            ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
+            ("train_loss", BatchMean(name="train_loss", on_train=True)),
         ]
         for name in self.loss_names:
-            callbacks.append((name, PassthroughScoring(name=name, on_train=True)))
+            callbacks.append((name, BatchMean(name=name, on_train=True)))
         if self.train_split:  # validation scores only with a validation split
-            callbacks.append(("valid_loss", PassthroughScoring(name="valid_loss")))
+            callbacks.append(("valid_loss", BatchMean(name="valid_loss")))
             for name, lower_is_better in self.metric_names.items():
                 callbacks.append(
                     (
                         name,
-                        PassthroughScoring(name=name, lower_is_better=lower_is_better),
+                        BatchMean(name=name, lower_is_better=lower_is_better),
                     )
                 )
         callbacks += [("nan_guard", NonFiniteLossGuard()), ("print_log", EpochLog())]

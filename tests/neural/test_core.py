@@ -54,6 +54,17 @@ def test_history_records_losses_and_validation_score():
     # Batch level: 68 training rows in batches of 32, 22 validation rows.
     assert clf.history_[-1, "train_batch_count"] == 3
     assert clf.history_[-1, "valid_batch_count"] == 1
+    # Epoch values are the batch-size weighted means of the batch values,
+    # and *_best marks each strict new minimum (maximum for accuracy).
+    for epoch in clf.history_:
+        for prefix, name in (("train", "train_loss"), ("valid", "valid_loss")):
+            sizes = [b[prefix + "_batch_size"] for b in epoch["batches"] if name in b]
+            values = [b[name] for b in epoch["batches"] if name in b]
+            assert epoch[name] == pytest.approx(np.average(values, weights=sizes))
+    for name, sign in (("train_loss", 1), ("valid_loss", 1), ("valid_acc", -1)):
+        values = [sign * v for v in clf.history_[:, name]]
+        flags = [i == 0 or values[i] < min(values[:i]) for i in range(len(values))]
+        assert clf.history_[:, name + "_best"] == flags, name  # strictly better
     # Without a validation split there is no validation entry.
     clf = _clf(max_epochs=2).fit(X, y)
     assert "valid_loss" not in clf.history_[-1]
