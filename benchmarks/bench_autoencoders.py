@@ -16,7 +16,7 @@ persons 0-29, test on persons 30-39, never seen in training), 64x64 grey:
    time; the fit's one-off set-up is reported apart), with the minor page
    faults per epoch: with glibc's default allocator, the activations of
    64x64 batches are often handed back to the system and faulted in again,
-   which costs both loops a quarter of their speed, by an amount that
+   which costs both loops 10-25% of their speed, by an amount that
    depends on what ran before. Fixing glibc's thresholds (both: setting one
    turns off the dynamic adjustment of the other) or jemalloc/tcmalloc
    removes that; run the section both ways::
@@ -41,6 +41,7 @@ Run from the repository root::
 from __future__ import annotations
 
 import argparse
+import copy
 import datetime
 import importlib.util
 import inspect
@@ -231,20 +232,7 @@ def throughput(train, epochs, rounds):
         faults["estimator"] += clock.faults_
 
     def run_plain(r):
-        fresh = type(template)(
-            "dcgan",
-            1,
-            128,
-            64,
-            32,
-            True,
-            "linear",
-            mean=template.mean.flatten().tolist(),
-            std=template.std.flatten().tolist(),
-            linear_path=True,
-            input_size=64,
-        )
-        fresh.load_state_dict(template.state_dict())
+        fresh = copy.deepcopy(template)  # same module, its own tensors
         before = _minor_faults()
         seconds = plain_loop(fresh, inputs, epochs, batch_size, lr, seed=r)
         times["plain"] += list(seconds)

@@ -69,15 +69,13 @@ class BatchMean(PassthroughScoring):
         batches = list.__getitem__(net.history, -1)["batches"]
         size_key = "train_batch_size" if self.on_train else "valid_batch_size"
         total = weight = 0.0
-        found = False
         for batch in batches:
             if self.name in batch and size_key in batch:
                 total += batch[size_key] * batch[self.name]
                 weight += batch[size_key]
-                found = True
-        if not found:
+        if not weight:  # no batch has the value (e.g. no validation data)
             return
-        score = total / weight if weight else math.nan
+        score = total / weight
         is_best = self._is_best_score(score)
         if is_best:
             self.best_score_ = score
