@@ -17,7 +17,7 @@ LatentDecoder -> FaceReconstructor) on two sets of faces:
   faces (the face fills the frame), so the photos are first upscaled 2x
   (bicubic, 128x128): then it finds all of them.
 
-Metrics (:func:`skface.metrics.anonymization_report`), one row per face, the
+Metrics (:func:`skface.autoencoders.anonymization_report`), one row per face, the
 same face box on the original and the output:
 
 * identity change rate: fraction of faces whose dlib embedding distance to
@@ -65,12 +65,13 @@ def _anonymizer(max_epochs, random_state=0, k=1):
     from skface.autoencoders import FaceAnonymizer, LatentDecoder
 
     decoder = LatentDecoder(64, max_epochs=max_epochs, lr=1e-3, batch_size=32)
-    return FaceAnonymizer(decoder, k=k, random_state=random_state)
+    return FaceAnonymizer(decoder, method="generate", k=k, random_state=random_state)
 
 
 def _evaluate(name, method, anonymizer, X, result, chips, rows, fit_s):
     """Metrics on one face per row; ``rows`` = (photo index, box)."""
-    from skface.metrics import anonymization_report, seam_score
+    from skface.autoencoders import anonymization_report
+    from skface.metrics import seam_score
 
     idx = [i for i, _ in rows]
     boxes = np.array([b for _, b in rows], dtype=float)
@@ -152,8 +153,8 @@ def run(olivetti_path=OLIVETTI, dlib_faces_dir=DLIB_FACES, quick=False, ks=(1, 5
     """
     from sklearn.utils import Bunch
 
-    from skface.base import select_boxes
     from skface.detection import HOGFaceDetector
+    from skface.utils import select_boxes
 
     results = []
     if dlib_faces_dir is not None and Path(dlib_faces_dir).is_dir():

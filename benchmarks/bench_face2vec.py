@@ -588,7 +588,9 @@ def main(argv=None):
         images[:1]
     )
     chips = chips.transform(images, landmarks=L3)
-    thumbs = ThumbnailFeatures(size=THUMB_SIZE, channels="grey").fit_transform(chips)
+    thumbs = ThumbnailFeatures(output_size=THUMB_SIZE, channels="grey").fit_transform(
+        chips
+    )
     emb = None
     if not args.no_dlib:
         enc = DlibFaceEncoder(n_jobs=os.cpu_count()).fit(big[:1])

@@ -1,30 +1,32 @@
-"""Base mixins shared by skface estimators.
+"""Base mixin shared by every skface image estimator.
 
-* :class:`ImageEstimatorMixin` for estimators whose ``X`` is a batch of
-  images (validation through :func:`skface.utils.check_images`, per-image
-  work through joblib).
-* :class:`DetectorMixin` for face detectors: ``detect`` gives every face of
-  every image; ``transform`` gives exactly one box per image (so ``y`` stays
-  aligned inside a ``Pipeline``); ``score`` is average precision.
+:class:`ImageEstimatorMixin` is for estimators whose ``X`` is a batch of
+images (validation through :func:`skface.utils.check_images`, per-image work
+through joblib). Family contracts live with their family: the detector
+contract is :class:`skface.detection.DetectorMixin`, box selection is
+:func:`skface.utils.select_boxes`.
 """
 
 from __future__ import annotations
 
-import numpy as np
+import warnings
 
+from .utils import _boxes
 from .utils._parallel import parallel_map
 from .utils.validation import check_images
 
-__all__ = [
-    "DetectorMixin",
-    "ImageEstimatorMixin",
-    "ON_MISSING",
-    "SELECT",
-    "select_boxes",
-]
+__all__ = ["ImageEstimatorMixin"]
 
-ON_MISSING = ("raise", "nan", "whole")
-SELECT = ("largest", "best")
+# Deprecated aliases of names that skface 0.1.dev documented here; they warn
+# and will be removed in 0.3. The detector contract sits above this module in
+# the layer order, so ``DetectorMixin`` is imported on access only
+# (tests/test_layers.py lists this shim as an allowed exception).
+_MOVED = {
+    "DetectorMixin": "skface.detection.DetectorMixin",
+    "select_boxes": "skface.utils.select_boxes",
+    "ON_MISSING": "skface.utils._boxes.ON_MISSING",
+    "SELECT": "skface.utils._boxes.SELECT",
+}
 
 
 class ImageEstimatorMixin:
@@ -32,13 +34,14 @@ class ImageEstimatorMixin:
 
     Image estimators accept ``(n_samples, H, W[, C])`` arrays, lists of
     arrays and lists of paths (see :func:`skface.utils.check_images`). They
-    reject 2-D arrays with a ``ValueError``, so scikit-learn's common checks
-    that feed 2-D tabular data are waived for them, each with its reason, in
-    ``tests/test_common.py``.
+    reject 2-D arrays with a ``ValueError``, and their tags say so
+    (``input_tags.two_d_array=False``, as scikit-learn's ``PatchExtractor``):
+    :mod:`skface.utils.estimator_checks` checks them on images instead.
     """
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
         tags.input_tags.three_d_array = True
         return tags
 
@@ -52,113 +55,17 @@ class ImageEstimatorMixin:
         )
 
 
-def _box_area(boxes):
-    return np.clip(boxes[:, 2] - boxes[:, 0], 0, None) * np.clip(
-        boxes[:, 3] - boxes[:, 1], 0, None
+def __getattr__(name):
+    if name not in _MOVED:
+        raise AttributeError(f"module 'skface.base' has no attribute {name!r}")
+    warnings.warn(
+        f"skface.base.{name} is deprecated and will be removed in skface 0.3; "
+        f"use {_MOVED[name]}",
+        FutureWarning,
+        stacklevel=2,
     )
+    if name == "DetectorMixin":
+        from .detection._base import DetectorMixin
 
-
-def select_boxes(detections, shapes, *, select="largest", on_missing="raise"):
-    """Pick one box per image from per-image detections.
-
-    Parameters
-    ----------
-    detections : list of array-like of shape (k_i, 5)
-        ``(left, top, right, bottom, score)`` rows per image.
-    shapes : list of (H, W)
-        Image sizes, for ``on_missing='whole'`` and error messages.
-    select : {'largest', 'best'}, default='largest'
-        The largest box, or the best-scored one.
-    on_missing : {'raise', 'nan', 'whole'}, default='raise'
-        An image without detections raises a ``ValueError`` naming it, gets
-        a NaN row, or gets the whole image ``(0, 0, W, H)``.
-
-    Returns
-    -------
-    boxes : ndarray of shape (n_samples, 4)
-    """
-    if select not in SELECT:
-        raise ValueError(f"select must be one of {SELECT}, got {select!r}")
-    if on_missing not in ON_MISSING:
-        raise ValueError(f"on_missing must be one of {ON_MISSING}, got {on_missing!r}")
-    out = np.empty((len(detections), 4))
-    for i, (det, (h, w)) in enumerate(zip(detections, shapes)):
-        det = np.asarray(det, dtype=float).reshape(-1, 5)
-        if len(det) == 0:
-            if on_missing == "raise":
-                raise ValueError(
-                    f"no face found in X[{i}] ({h}x{w} pixels); set "
-                    "on_missing='nan' or 'whole' to keep such images"
-                )
-            out[i] = np.nan if on_missing == "nan" else (0, 0, w, h)
-            continue
-        k = np.argmax(_box_area(det)) if select == "largest" else np.argmax(det[:, 4])
-        out[i] = det[k, :4]
-    return out
-
-
-class DetectorMixin(ImageEstimatorMixin):
-    """Mixin for face detectors.
-
-    Subclasses implement ``detect(X)`` returning, per image, a ``(k, 5)``
-    float array of ``(left, top, right, bottom, score)`` rows, sorted by
-    decreasing score, and declare the parameters ``select`` (``'largest'`` or
-    ``'best'``) and ``on_missing`` (``'raise'``, ``'nan'`` or ``'whole'``).
-    """
-
-    _estimator_type = "detector"
-    #: joblib backend hint for per-image work: "threads" when the native
-    #: detector releases the GIL, "processes" when it holds it.
-    _parallel_prefer = "threads"
-
-    def __sklearn_tags__(self):
-        from sklearn.utils import TransformerTags
-
-        tags = super().__sklearn_tags__()
-        # transform() gives one box per image: sklearn sees a transformer.
-        if tags.transformer_tags is None:
-            tags.transformer_tags = TransformerTags()
-        return tags
-
-    def fit_detect(self, X, y=None):
-        """Fit, then return :meth:`detect` on ``X``."""
-        return self.fit(X, y).detect(X)
-
-    def transform(self, X):
-        """Return one box per image, ``(n_samples, 4)``.
-
-        The box is chosen by ``select`` among the image's detections; an
-        image without a face is handled by ``on_missing``: ``'raise'`` raises
-        a ``ValueError`` naming it, ``'nan'`` gives a NaN row and ``'whole'``
-        the whole image ``(0, 0, W, H)``.
-        """
-        images = check_images(X, stack=False, dtype=None, channels="keep")
-        detections = self.detect(images)
-        return self._select_boxes(detections, [im.shape[:2] for im in images])
-
-    def _select_boxes(self, detections, shapes):
-        return select_boxes(
-            detections,
-            shapes,
-            select=getattr(self, "select", "largest"),
-            on_missing=getattr(self, "on_missing", "raise"),
-        )
-
-    def score(self, X, y):
-        """Average precision of :meth:`detect` at IoU 0.5.
-
-        Parameters
-        ----------
-        X : images
-            See :func:`skface.utils.check_images`.
-        y : list of array-like of shape (k_i, 4)
-            True ``(left, top, right, bottom)`` boxes of each image.
-
-        Returns
-        -------
-        ap : float
-            Higher is better, so ``GridSearchCV`` can tune a detector directly.
-        """
-        from .metrics import average_precision
-
-        return average_precision(y, self.detect(X), iou_threshold=0.5)
+        return DetectorMixin
+    return getattr(_boxes, name)

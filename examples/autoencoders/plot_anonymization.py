@@ -46,12 +46,15 @@ folder = Path(
     os.environ.get("SKFACE_DLIB_FACES", "../../../shared/data/dlib_faces_train")
 )
 xml = folder / "training_with_face_landmarks.xml"
-if xml.exists():
+if xml.exists():  # the shared dlib photos, if present
     photos = load_dlib_xml(xml).images
     halves = [[0, 2], [1, 3]]
-else:  # no shared data: drawn faces, each the size of a small photo
+    DATA = "dlib's example photos"
+else:  # otherwise drawn faces, each the size of a small photo (see titles)
     photos = list(make_synthetic_faces(12, size=128, random_state=0).images)
     halves = [list(range(6)), list(range(6, 12))]
+    DATA = "synthetic faces (dlib photos absent)"
+print(f"data: {DATA}")
 
 olivetti = Path(
     os.environ.get(
@@ -80,7 +83,9 @@ def make_anonymizer():
     decoder = LatentDecoder(
         32, width=16, max_epochs=40 if extra else 80, lr=2e-3, batch_size=16
     )
-    return FaceAnonymizer(decoder, k=5, on_missing="whole", random_state=0)
+    return FaceAnonymizer(
+        decoder, method="generate", k=5, on_missing="whole", random_state=0
+    )
 
 
 anonymized = {1: list(photos), 5: list(photos)}
@@ -109,6 +114,7 @@ for r, (title, images) in enumerate(rows):
         axes[r, c].imshow(images[c])
         axes[r, c].set_axis_off()
     axes[r, 0].set_title(title, loc="left")
+fig.suptitle(f"FaceAnonymizer(method='generate') on {DATA}")
 fig.tight_layout()
 
 # %%

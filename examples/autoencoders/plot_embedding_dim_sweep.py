@@ -26,12 +26,15 @@ olivetti = Path(
         "SKFACE_OLIVETTI", "../../../shared/data/olivetti/olivetti_faces.npz"
     )
 )
-if olivetti.exists():
+if olivetti.exists():  # the shared Olivetti file, if present
     data = load_olivetti_faces(olivetti)
     images, person = data.images, data.target
-else:  # no shared data: synthetic grey 64x64 faces, 40 people x 10
+    DATA = "Olivetti faces"
+else:  # otherwise, said in the titles: synthetic grey 64x64 faces, 40 x 10
     data = make_synthetic_faces(400, size=64, n_identities=40, random_state=0)
     images, person = data.images.mean(axis=-1).astype(np.uint8), data.target
+    DATA = "synthetic faces (make_synthetic_faces; Olivetti file absent)"
+print(f"data: {DATA}")
 train, test = images[person < 30], images[person >= 30]
 
 # %%
@@ -57,6 +60,7 @@ ax.set_xscale("log", base=2)
 ax.set_xticks(dims, [str(d) for d in dims])
 ax.set_xlabel("numbers per face (embedding_dim / n_components)")
 ax.set_ylabel("test PSNR on unseen people (dB)")
+ax.set_title(DATA, fontsize=9)
 ax.legend()
 ax.grid(alpha=0.3)
 fig.tight_layout()

@@ -88,7 +88,10 @@ print(f"photos -> landmarks -> Face2Vec: {scores.mean():.3f} +/- {scores.std():.
 landmarks = LandmarkExtractor().fit(X).landmarks(X)  # (160, 68, 2)
 chips = FaceExtractor(output_size=32, padding=0.0).fit(X).transform(X, landmarks)
 geometry_thumbnail = np.hstack(
-    [landmarks.reshape(len(X), -1), ThumbnailFeatures(size=8).fit_transform(chips)]
+    [
+        landmarks.reshape(len(X), -1),
+        ThumbnailFeatures(output_size=8).fit_transform(chips),
+    ]
 )
 embeddings = DlibFaceEncoder().fit(X).transform(X)  # (160, 128)
 

@@ -48,14 +48,17 @@ from skface.restoration.masks import (
 
 default = "../../../shared/data/olivetti/olivetti_faces.npz"
 olivetti = Path(os.environ.get("SKFACE_OLIVETTI", default))
-if olivetti.exists():
+if olivetti.exists():  # the shared Olivetti file, if present
     data = load_olivetti_faces(olivetti)  # real faces, persons 0-29 / 30-39
     train = data.images[data.target < 30]
     test = data.images[data.target >= 30]
-else:  # no shared data: synthetic grey 64x64 faces with the same split idea
+    DATA = "Olivetti faces"
+else:  # otherwise synthetic grey 64x64 faces (same split), named in the title
     faces = make_synthetic_faces(400, size=64, n_identities=40, random_state=0)
     grey = faces.images.mean(-1).astype(np.uint8)
     train, test = grey[faces.target < 30], grey[faces.target >= 30]
+    DATA = "synthetic faces (make_synthetic_faces; Olivetti file absent)"
+print(f"data: {DATA}")
 
 # %%
 # The three holes, one (64, 64) mask each (used for every image).
@@ -139,5 +142,6 @@ for r, (hole_name, hole, results) in enumerate(rows):
             if r == 0 and k == 0:
                 ax.set_title(title, fontsize=7)
         ax_row[0].set_ylabel(hole_name, fontsize=7)
+fig.suptitle(f"Inpainting unseen {DATA}", fontsize=9)
 fig.tight_layout()
 plt.show()

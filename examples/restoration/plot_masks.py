@@ -13,7 +13,8 @@ photos instead, to build masked/unmasked training pairs.
 """
 
 # %%
-# Faces: the Olivetti set when it is available, drawn faces otherwise.
+# Faces: the Olivetti set when its file is present, drawn faces otherwise
+# (the title says which).
 import os
 from pathlib import Path
 
@@ -33,11 +34,14 @@ from skface.restoration.masks import (
 
 default = "../../../shared/data/olivetti/olivetti_faces.npz"
 olivetti = Path(os.environ.get("SKFACE_OLIVETTI", default))
-if olivetti.exists():
+if olivetti.exists():  # the shared Olivetti file, if present
     faces = load_olivetti_faces(olivetti).images[300:400:20]  # persons 30-39
-else:  # no shared data: synthetic grey 64x64 faces
+    DATA = "unseen Olivetti faces"
+else:  # otherwise synthetic grey 64x64 faces, named in the title
     faces = make_synthetic_faces(5, size=64, random_state=0).images.mean(-1)
     faces = faces.astype(np.uint8)
+    DATA = "synthetic faces (Olivetti file absent)"
+print(f"data: {DATA}")
 
 # %%
 # Each generator returns a boolean ``(n, H, W)`` array, True on the hole.
@@ -61,7 +65,7 @@ for row, (name, gen) in zip(axes, generators.items()):
         ax.set_xticks([])
         ax.set_yticks([])
     row[0].set_ylabel(name, rotation=0, ha="right", va="center", fontsize=8)
-fig.suptitle("Holes (red) on unseen Olivetti faces")
+fig.suptitle(f"Holes (red) on {DATA}")
 fig.tight_layout()
 
 # %%

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..utils._image import poisson_blend as _poisson_blend
 from ..utils._optional import import_cv2
 
 __all__ = ["alpha_blend", "match_mean_std", "poisson_blend"]
@@ -46,38 +47,27 @@ def alpha_blend(window, chip_patch, alpha):
     return window + a * (chip_patch - window)
 
 
-def _to_uint8(x):
-    return np.clip(np.rint(x * 255.0), 0, 255).astype(np.uint8)
-
-
 def poisson_blend(window, chip_patch, mask):
     """Seamless cloning (Perez et al.) of ``chip_patch`` into ``window``.
 
-    ``cv2.seamlessClone`` with ``NORMAL_CLONE``: inside ``mask`` the result
-    has the chip's gradients and it meets the photo on the mask's boundary.
-    ``mask`` is a binary uint8 window-sized array. Returns a float32 window;
-    pixels outside the mask are the photo's, at full precision.
+    :func:`skface.utils.poisson_blend` with Perez et al.'s guidance across
+    the edge (the warped chip is valid around the mask; ``mask`` is a
+    window-sized uint8 or bool array): inside the mask the result has the
+    chip's gradients and it meets the photo on the mask's edge, in full
+    float precision. Pixels outside the mask are the photo's. A mask that
+    covers the whole window keeps the window's outer frame as the photo's
+    boundary.
 
     References
     ----------
     P. Perez, M. Gangnet and A. Blake, "Poisson image editing",
     ACM SIGGRAPH 2003.
     """
-    cv2 = import_cv2()
-    h, w = mask.shape
-    # OpenCV clears the mask's outer 1-pixel frame, then centres the mask's
-    # bounding box on ``center``: centre it on its own box so nothing moves.
-    inner = np.zeros_like(mask)
-    inner[1:-1, 1:-1] = mask[1:-1, 1:-1]
-    if h < 3 or w < 3 or not inner.any():
+    hole = np.asarray(mask) > 0
+    if hole.all():
+        hole = hole.copy()
+        hole[[0, -1]] = False
+        hole[:, [0, -1]] = False
+    if not hole.any():
         return window
-    x, y, bw, bh = cv2.boundingRect(inner)
-    center = (x + bw // 2, y + bh // 2)
-    dst = _to_uint8(window)
-    src = _to_uint8(chip_patch)
-    sel = inner.astype(bool)
-    # seamlessClone writes into its mask argument: give it a copy.
-    cloned = cv2.seamlessClone(src, dst, inner.copy(), center, cv2.NORMAL_CLONE)
-    out = window.copy()
-    out[sel] = cloned[sel].astype(np.float32) / 255.0
-    return out
+    return _poisson_blend(window, chip_patch, hole, edge="source")

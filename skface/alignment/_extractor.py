@@ -14,6 +14,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import ImageEstimatorMixin
+from ..landmarks import LandmarkExtractor
 from ..utils._optional import import_cv2
 from ..utils.validation import check_images, check_landmarks
 from ._transforms import (
@@ -37,7 +38,8 @@ class FaceRecords:
     Attributes
     ----------
     chips : ndarray of shape (n_samples, S, S, 3)
-        The aligned face chips (what :meth:`FaceExtractor.transform` returns).
+        The aligned face chips (what :meth:`FaceExtractor.transform` returns);
+        all NaN for images whose face was not found with ``on_missing='nan'``.
     transforms : ndarray of shape (n_samples, 2, 3)
         Affine maps from photo to chip pixel coordinates,
         ``chip_xy = M[:, :2] @ xy + M[:, 2]`` (pixel centres at integers); NaN
@@ -150,9 +152,12 @@ class FaceExtractor(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
         copy) so that this estimator's ``on_missing`` decides.
     on_missing : {'raise', 'nan', 'whole'}, default='raise'
         An image without a face: ``'raise'`` raises a ``ValueError`` naming
-        it; ``'nan'`` gives a chip of zeros with NaN transform and landmarks;
-        ``'whole'`` gives the whole photo resized to ``S x S`` (aspect not
-        kept). Either way ``found`` is False for it.
+        it; ``'nan'`` gives an all-NaN chip with NaN transform and
+        landmarks, and needs ``dtype='float32'`` (``uint8`` cannot hold NaN,
+        so ``on_missing='nan'`` with ``dtype='uint8'`` is refused rather
+        than giving a black chip that looks like data); ``'whole'`` gives the
+        whole photo resized to ``S x S`` (aspect not kept). Either way
+        ``found`` is False for it and its mask is empty.
     mask_dilation : float, default=0.05
         Dilation of the landmarks' convex hull for the mask, as a fraction
         of ``output_size``.
@@ -162,7 +167,8 @@ class FaceExtractor(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
     border : {'reflect', 'replicate', 'constant'}, default='reflect'
         How pixels beyond the photo's edge are filled.
     dtype : {'uint8', 'float32'}, default='uint8'
-        Chip dtype; float chips are in ``[0, 1]``.
+        Chip dtype; float chips are in ``[0, 1]`` (NaN for a missing face
+        with ``on_missing='nan'``).
     n_jobs : int, default=None
         Workers for the per-image warps (joblib); ``None`` follows
         :func:`joblib.parallel_config`.
@@ -244,11 +250,10 @@ class FaceExtractor(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
         self : FaceExtractor
             Fitted estimator.
         """
+        self._check_on_missing()
         images = check_images(X, dtype="uint8", channels="keep", stack=False)
         extractor = self.landmark_extractor
         if extractor is None:
-            from ..landmarks import LandmarkExtractor
-
             extractor = LandmarkExtractor()
         try:
             check_is_fitted(extractor)
@@ -261,6 +266,15 @@ class FaceExtractor(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
             extractor.set_params(on_missing="nan")
         self.landmark_extractor_ = extractor if fitted else extractor.fit(images)
         return self
+
+    def _check_on_missing(self):
+        if self.on_missing == "nan" and np.dtype(self.dtype).kind != "f":
+            raise ValueError(
+                f"on_missing='nan' needs float chips: dtype={self.dtype!r} cannot "
+                "hold NaN. Set dtype='float32' to get NaN chips for images "
+                "without a face, or on_missing='whole' (the whole photo as the "
+                "chip) or 'raise'"
+            )
 
     def fit_transform(self, X, y=None, landmarks=None):
         """Fit, then return the chips of ``X`` (see :meth:`transform`)."""
@@ -281,7 +295,8 @@ class FaceExtractor(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
         Returns
         -------
         chips : ndarray of shape (n_samples, S, S, 3)
-            ``dtype`` chips; see ``on_missing`` for images without a face.
+            ``dtype`` chips; see ``on_missing`` for images without a face
+            (all-NaN chips with ``on_missing='nan'``).
         """
         return self.extract(X, landmarks=landmarks).chips
 
@@ -302,6 +317,7 @@ class FaceExtractor(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
             ``landmarks`` (chip coordinates), ``image_shapes`` and ``found``.
         """
         check_is_fitted(self)
+        self._check_on_missing()  # on_missing or dtype may have been set since
         images = check_images(X, dtype=self.dtype, channels="rgb", stack=False)
         n = len(images)
         if landmarks is None:
@@ -328,7 +344,8 @@ class FaceExtractor(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
             if self.on_missing == "raise":
                 raise ValueError(
                     f"no face found in X[{i}] ({shapes[i][0]}x{shapes[i][1]} "
-                    "pixels); set on_missing='nan' or 'whole' to keep such images"
+                    "pixels); set on_missing='whole' (or 'nan' with "
+                    "dtype='float32') to keep such images"
                 )
             if self.on_missing == "whole":
                 transforms[i] = whole_image_transform(shapes[i], size)
@@ -348,7 +365,9 @@ class FaceExtractor(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
             dtype=self.dtype,
         )
         results = iter(self._map_images(func, tasks))
-        chips = np.zeros((n, size, size, 3), dtype=self.dtype)
+        # Rows left unfilled are missing faces with on_missing='nan' (float).
+        fill = np.nan if np.dtype(self.dtype).kind == "f" else 0
+        chips = np.full((n, size, size, 3), fill, dtype=self.dtype)
         masks = np.zeros((n, size, size), dtype=bool)
         for i in range(n):
             if np.isfinite(transforms[i]).all():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from numbers import Integral, Real
 
 import numpy as np
@@ -10,6 +11,7 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..base import ImageEstimatorMixin
+from ..utils._image import resize
 from ..utils._optional import import_cv2
 from ..utils.validation import check_images
 from ._blend import alpha_blend, match_mean_std, poisson_blend
@@ -209,7 +211,9 @@ class FaceReconstructor(ImageEstimatorMixin, BaseEstimator):
             sizes).
         chips : (n_samples, S', S'[, C]) ndarray or list of ndarray
             New chips, one per photo, uint8/uint16 or float in ``[0, 1]``.
-            Chips of another size than the records' are resized to it.
+            Chips of another size than the records' are resized to it. The
+            chips of photos without a face (``records.found`` False) are
+            not read and may be NaN.
         records : FaceRecords
             From :meth:`FaceExtractor.extract` on ``X``.
 
@@ -222,7 +226,6 @@ class FaceReconstructor(ImageEstimatorMixin, BaseEstimator):
             back unchanged.
         """
         self._validate_params()
-        cv2 = import_cv2()
         images = check_images(X, dtype=None, channels="rgb", stack=False)
         if not isinstance(records, FaceRecords):
             raise TypeError(
@@ -232,11 +235,20 @@ class FaceReconstructor(ImageEstimatorMixin, BaseEstimator):
         n = len(images)
         if len(records) != n:
             raise ValueError(f"records hold {len(records)} faces but X has {n} images")
-        chips = check_images(
-            chips, dtype="float32", channels="rgb", stack=False, name="chips"
-        )
+        if isinstance(chips, (str, os.PathLike)) or not hasattr(chips, "__len__"):
+            check_images(chips, name="chips")  # raises the usual message
         if len(chips) != n:
             raise ValueError(f"got {len(chips)} chips for {n} images")
+        # Chips of missing faces are never read: they may be NaN (what
+        # FaceExtractor(on_missing='nan') gives), so only the others are checked.
+        placeholder = np.zeros((2, 2, 3), np.float32)
+        chips = check_images(
+            [chips[i] if records.found[i] else placeholder for i in range(n)],
+            dtype="float32",
+            channels="rgb",
+            stack=False,
+            name="chips",
+        )
         for i, im in enumerate(images):
             if tuple(im.shape[:2]) != tuple(records.image_shapes[i]):
                 raise ValueError(
@@ -251,12 +263,7 @@ class FaceReconstructor(ImageEstimatorMixin, BaseEstimator):
                 continue
             chip = chips[i]
             if chip.shape[:2] != (size, size):
-                shrink = chip.shape[0] > size
-                chip = cv2.resize(
-                    chip,
-                    (size, size),
-                    interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR,
-                )
+                chip = resize(chip, size)
             tasks.append((images[i], chip, records.transforms[i], records.masks[i]))
             where.append(i)
         func = functools.partial(

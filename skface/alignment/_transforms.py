@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..utils._image import resize
 from ..utils._optional import import_cv2
 from ._template import _check_n_points, eye_centres, face_template
 
@@ -193,7 +194,7 @@ def warp_to_chip(image, M, size, *, interpolation="linear", border="reflect"):
             crop = image[y0:y1, x0:x1]
             nw = max(1, int(round((x1 - x0) * scale)))
             nh = max(1, int(round((y1 - y0) * scale)))
-            small = cv2.resize(crop, (nw, nh), interpolation=cv2.INTER_AREA)
+            small = resize(crop, (nh, nw), interpolation="area")
             rx, ry = nw / (x1 - x0), nh / (y1 - y0)
             # small pixel v sits at photo x = (v + 0.5) / r - 0.5 + x0
             D = np.array(

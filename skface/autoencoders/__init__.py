@@ -7,11 +7,49 @@
 * :class:`LatentDecoder`: face chips generated from landmarks and an 8x8x3
   thumbnail (the FaceSwap latent model, pixel-shuffle decoder).
 * :class:`FaceAnonymizer`: photos in, the same photos with every face
-  replaced by a generated one that keeps pose, expression and colour.
+  filled, blurred or pixelated (no training, no torch) or replaced by a
+  generated one that keeps pose, expression and colour.
+* :func:`anonymization_report` (with :func:`identity_distance`,
+  :func:`identity_change_rate` and :func:`landmark_shift`): how well an
+  anonymiser works, measured with a detector, dlib's encoder and landmarks.
 """
 
-from ._anonymizer import FaceAnonymizer, latent_features
-from ._face_autoencoder import FaceAutoencoder
-from ._latent_decoder import LatentDecoder
+import importlib
 
-__all__ = ["FaceAnonymizer", "FaceAutoencoder", "LatentDecoder", "latent_features"]
+from ..utils._optional import require_neural
+from ._anonymization_report import (
+    anonymization_report,
+    identity_change_rate,
+    identity_distance,
+    landmark_shift,
+)
+from ._anonymizer import FaceAnonymizer, latent_features
+
+__all__ = [
+    "FaceAnonymizer",
+    "FaceAutoencoder",
+    "LatentDecoder",
+    "anonymization_report",
+    "identity_change_rate",
+    "identity_distance",
+    "landmark_shift",
+    "latent_features",
+]
+
+# The torch-based estimators load on first use, so that FaceAnonymizer's
+# classical methods (blur, pixelate, fill) work without the `neural` extra.
+_NEURAL = {
+    "FaceAutoencoder": "._face_autoencoder",
+    "LatentDecoder": "._latent_decoder",
+}
+
+
+def __getattr__(name):
+    if name in _NEURAL:
+        require_neural(f"skface.autoencoders.{name}")
+        return getattr(importlib.import_module(_NEURAL[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_NEURAL))

@@ -1,4 +1,4 @@
-"""FaceAnonymizer: replace every face in a photo by a generated one."""
+"""FaceAnonymizer: blur, pixelate, fill or regenerate every face in a photo."""
 
 from __future__ import annotations
 
@@ -10,9 +10,13 @@ from sklearn.utils import Bunch
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ..alignment import FaceExtractor, FaceReconstructor
 from ..base import ImageEstimatorMixin
+from ..features import ThumbnailFeatures
+from ..utils._optional import require_neural
 from ..utils._random import draw_seed
 from ..utils.validation import check_images
+from ._obscure import CLASSICAL_METHODS, face_region, obscure_faces
 
 __all__ = ["FaceAnonymizer", "latent_features"]
 
@@ -46,12 +50,10 @@ def latent_features(chips, landmarks, *, thumbnail_size=8):
         ``x / S - 0.5, y / S - 0.5`` for each point, then the thumbnail's
         ``r, g, b`` values in ``[0, 1]``.
     """
-    from ..features import ThumbnailFeatures
-
     chips = np.asarray(chips)
     n, size = len(chips), chips.shape[1]
     pts = np.asarray(landmarks, dtype=np.float64).reshape(n, -1) / size - 0.5
-    thumbs = ThumbnailFeatures(size=thumbnail_size).fit_transform(chips)
+    thumbs = ThumbnailFeatures(output_size=thumbnail_size).fit_transform(chips)
     return np.hstack([pts, thumbs])
 
 
@@ -65,9 +67,19 @@ def _mirror(chips, landmarks):
 
 
 class FaceAnonymizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
-    """Replace every face by a generated one with the same pose and colours.
+    """Obscure every face in photos: blur, pixelate, fill, or generate.
 
-    The FaceSwap seed's anonymisation, end to end: :class:`FaceExtractor`
+    ``method='blur'``, ``'pixelate'`` and ``'fill'`` need no training and
+    no torch: the pretrained detector and 68-point landmarks find every
+    face, and the face region (the landmarks' hull with the forehead
+    added, grown by 10%, so the jaw line and the hairline are inside; see
+    ``skface.autoencoders._obscure``) is replaced with a soft edge outside
+    it. :meth:`fit` only loads the pretrained models.
+
+    ``method='generate'`` replaces each face by a generated one with the
+    same pose and colours (needs the ``neural`` extra and a :meth:`fit`
+    that trains the decoder). The FaceSwap seed's anonymisation, end to
+    end: :class:`FaceExtractor`
     aligns each face onto a chip; the chip's landmarks and an 8x8x3
     thumbnail (:func:`latent_features`) go through a :class:`LatentDecoder`
     that generates a face chip from them; :class:`FaceReconstructor` warps
@@ -90,14 +102,14 @@ class FaceAnonymizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
     landmarks and overall colouring: the output cannot be traced back to
     fewer than ``k`` people, and the more faces the decoder was fitted on
     (e.g. a public face set plus the photos), the better it generalises.
-    Measure the result with :func:`skface.metrics.anonymization_report`.
+    Measure the result with :func:`skface.autoencoders.anonymization_report`.
 
     Parameters
     ----------
     decoder : LatentDecoder, default=None
-        The generator, cloned in :meth:`fit`; ``None`` uses
-        ``LatentDecoder(output_size=64)``. Tune it through nested
-        parameters, e.g. ``decoder__max_epochs``.
+        ``method='generate'`` only. The generator, cloned in
+        :meth:`fit`; ``None`` uses ``LatentDecoder(output_size=64)``. Tune
+        it through nested parameters, e.g. ``decoder__max_epochs``.
     extractor : FaceExtractor, default=None
         Finds, aligns and masks the faces, cloned in :meth:`fit` (its
         ``on_missing`` is replaced by this estimator's policy); ``None``
@@ -128,10 +140,23 @@ class FaceAnonymizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
         ``ValueError`` naming it (a face the detector misses would stay
         recognisable, so it is not silently passed through); ``'keep'``
         returns it unchanged; ``'whole'`` takes the whole photo as the
-        face box (for photos cropped to a face, e.g. Olivetti). Either way
-        one photo comes out per photo in.
-    flip_augment : bool, default=True
+        face box (for photos cropped to a face, e.g. Olivetti; the
+        classical methods obscure the whole photo). Either way one photo
+        comes out per photo in.
+    horizontal_flip : bool, default=True
         Also train on the mirrored chips (and mirrored landmarks).
+    method : {'fill', 'blur', 'pixelate', 'generate'}, default='fill'
+        How each face is obscured. ``'fill'``: the face region's mean
+        colour (nothing of the face is left: the strongest method that
+        needs no training, and the default). ``'blur'``: a Gaussian blur
+        with a sigma of a fifth of the face size. ``'pixelate'``: blocks a
+        sixth of the face size. Blurred and pixelated faces can still be
+        matched by a face recogniser (McPherson et al., 2016);
+        ``skface.autoencoders.anonymization_report`` measures it.
+        ``'generate'``: the trained :class:`LatentDecoder` with k-Same
+        (needs :meth:`fit` on faces and the ``neural`` extra); the other
+        parameters above apply to it only, except ``extractor``, ``faces``
+        and ``on_missing``.
     random_state : int, RandomState instance or None, default=None
         When not None, seeds the decoder (overriding its own
         ``random_state``): an int gives identical outputs.
@@ -150,10 +175,13 @@ class FaceAnonymizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
         Thumbnails of the training faces (not mirrored): the pool that
         k-Same averages over.
 
+    ``decoder_``, ``reconstructor_``, ``n_faces_fit_`` and ``appearance_``
+    are None (``n_faces_fit_`` 0) for the classical methods.
+
     See Also
     --------
     LatentDecoder : The generator.
-    skface.metrics.anonymization_report : Identity change, landmark error
+    skface.autoencoders.anonymization_report : Identity change, landmark error
         and seam of the result.
 
     References
@@ -162,13 +190,18 @@ class FaceAnonymizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
     de-identifying face images", IEEE Transactions on Knowledge and Data
     Engineering 17(2), 2005.
 
+    R. McPherson, R. Shokri and V. Shmatikov, "Defeating image obfuscation
+    with deep learning", arXiv:1609.00408, 2016.
+
     Examples
     --------
     >>> from skface.autoencoders import FaceAnonymizer, LatentDecoder
     >>> from skface.datasets import make_synthetic_faces
     >>> X = make_synthetic_faces(6, size=64, n_identities=2, random_state=0).images
+    >>> FaceAnonymizer(method="blur").fit(X).transform(X).shape
+    (6, 64, 64, 3)
     >>> dec = LatentDecoder(32, width=4, max_epochs=2, device="cpu")
-    >>> anon = FaceAnonymizer(dec, random_state=0).fit(X)
+    >>> anon = FaceAnonymizer(dec, method="generate", random_state=0).fit(X)
     >>> anon.transform(X).shape
     (6, 64, 64, 3)
     """
@@ -181,7 +214,8 @@ class FaceAnonymizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
         "k": [Interval(Integral, 1, None, closed="left")],
         "faces": [StrOptions({"all", "largest"})],
         "on_missing": [StrOptions({"raise", "keep", "whole"})],
-        "flip_augment": ["boolean"],
+        "horizontal_flip": ["boolean"],
+        "method": [StrOptions({*CLASSICAL_METHODS, "generate"})],
         "random_state": ["random_state"],
     }
 
@@ -195,7 +229,8 @@ class FaceAnonymizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
         k=5,
         faces="all",
         on_missing="raise",
-        flip_augment=True,
+        horizontal_flip=True,
+        method="fill",
         random_state=None,
     ):
         self.decoder = decoder
@@ -205,19 +240,20 @@ class FaceAnonymizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
         self.k = k
         self.faces = faces
         self.on_missing = on_missing
-        self.flip_augment = flip_augment
+        self.horizontal_flip = horizontal_flip
+        self.method = method
         self.random_state = random_state
 
     # ------------------------------------------------------------------ fit
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y=None):
-        """Train the decoder on the faces of ``X``.
+        """Load the face finder; for ``method='generate'``, train the decoder.
 
         Parameters
         ----------
         X : (n_samples, H, W[, C]) ndarray, list of ndarray or list of path
-            Photos (see :func:`skface.utils.check_images`); every face found
-            is a training sample.
+            Photos (see :func:`skface.utils.check_images`); for
+            ``method='generate'`` every face found is a training sample.
         y : None
             Ignored.
 
@@ -226,10 +262,18 @@ class FaceAnonymizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
         self : FaceAnonymizer
             Fitted estimator.
         """
-        from ..alignment import FaceExtractor, FaceReconstructor
+        images = self._load(X)
+        if self.method in CLASSICAL_METHODS:
+            extractor = FaceExtractor() if self.extractor is None else self.extractor
+            self.extractor_ = clone(extractor).set_params(on_missing="whole")
+            self.extractor_.fit(images)
+            self.decoder_ = self.reconstructor_ = self.appearance_ = None
+            self.n_faces_fit_ = 0
+            return self
+
+        require_neural("FaceAnonymizer(method='generate')")
         from ._latent_decoder import LatentDecoder
 
-        images = self._load(X)
         decoder = LatentDecoder() if self.decoder is None else self.decoder
         decoder = clone(decoder)
         if self.random_state is not None:
@@ -238,7 +282,7 @@ class FaceAnonymizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
         if extractor is None:
             size = decoder.get_params().get("output_size", 64)
             extractor = FaceExtractor(output_size=size)
-        self.extractor_ = clone(extractor).set_params(on_missing="nan")
+        self.extractor_ = clone(extractor).set_params(on_missing="whole")
         self.extractor_.fit(images)
         reconstructor = self.reconstructor
         if reconstructor is None:
@@ -259,7 +303,7 @@ class FaceAnonymizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
             )
         chips, L = records.chips, records.landmarks
         n_points = 2 * L.shape[1]
-        if self.flip_augment:
+        if self.horizontal_flip:
             mirrored, L_mirrored = _mirror(chips, L)
             chips = np.concatenate([chips, mirrored])
             L = np.concatenate([L, L_mirrored])
@@ -273,11 +317,17 @@ class FaceAnonymizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
         return check_images(X, dtype=None, channels="rgb", stack=False)
 
     # ---------------------------------------------------------- the faces
-    def _face_landmarks(self, images):
-        """Per photo, ``(k_i, n_points, 2)`` landmarks of the faces to replace."""
+    def _face_landmarks(self, images, whole_landmarks=True):
+        """Per photo, ``(k_i, n_points, 2)`` landmarks of the faces to replace.
+
+        With ``on_missing='whole'`` and ``whole_landmarks=False``, a photo
+        without a face gets no landmarks (the caller takes the whole photo).
+        """
         lm = self.extractor_.landmark_extractor_
         if self.faces == "all" and hasattr(lm, "landmarks_all"):
-            per_image = [np.asarray(f, dtype=float) for f in lm.landmarks_all(images)]
+            found = lm.landmarks_all(images)  # FaceRows, or a list per image
+            per_image = found.split("landmarks") if hasattr(found, "split") else found
+            per_image = [np.asarray(f, dtype=float) for f in per_image]
         else:
             L = np.asarray(lm.landmarks(images), dtype=float)
             per_image = [
@@ -293,7 +343,7 @@ class FaceAnonymizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
                 "to return such photos unchanged or 'whole' to treat the whole "
                 "photo as the face"
             )
-        if missing and self.on_missing == "whole":
+        if missing and self.on_missing == "whole" and whole_landmarks:
             boxes = np.array(
                 [[0, 0, images[i].shape[1], images[i].shape[0]] for i in missing],
                 dtype=float,
@@ -392,18 +442,21 @@ class FaceAnonymizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
                 blend boundary). All False for a photo left unchanged.
             n_faces : ndarray of shape (n_samples,), dtype int
                 Faces replaced in each photo.
-            records : FaceRecords
-                One entry per replaced face (chips, transforms, landmarks).
+            records : FaceRecords or None
+                One entry per replaced face (chips, transforms, landmarks);
+                None for the classical methods.
             owner : ndarray of shape (n_faces_total,), dtype int
                 Photo index of each entry of ``records``.
-            chips : ndarray of shape (n_faces_total, S, S, 3)
-                The generated chips.
+            chips : ndarray of shape (n_faces_total, S, S, 3) or None
+                The generated chips (None for the classical methods).
             neighbors : ndarray of shape (n_faces_total, k) or None
                 Indices (into the training faces) of the ``k`` faces whose
                 thumbnails were averaged for each face; None when ``k=1``.
         """
         check_is_fitted(self)
         images = self._load(X)
+        if self.method in CLASSICAL_METHODS:
+            return self._obscure(images)
         out = [im.copy() for im in images]
         masks = [np.zeros(im.shape[:2], bool) for im in images]
         records, owner = self._extract(images)
@@ -425,6 +478,34 @@ class FaceAnonymizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
             owner=owner,
             chips=chips,
             neighbors=neighbors,
+        )
+
+    def _obscure(self, images):
+        """The classical methods: every face region blurred/pixelated/filled."""
+        # on_missing='whole': a photo without a face is a face crop, all of
+        # it obscured (not a hull of landmarks guessed in it)
+        per_image = self._face_landmarks(images, whole_landmarks=False)
+        out, masks, n_faces = [], [], np.zeros(len(images), int)
+        for i, (image, faces) in enumerate(zip(images, per_image)):
+            regions = [face_region(pts, image.shape) for pts in faces]
+            if not regions and self.on_missing == "whole":
+                regions = [np.ones(image.shape[:2], bool)]
+            n_faces[i] = len(regions)
+            out.append(obscure_faces(image, regions, self.method))
+            mask = np.zeros(image.shape[:2], bool)
+            for region in regions:
+                mask |= region
+            masks.append(mask)
+        owner = np.repeat(np.arange(len(images)), n_faces)
+        stacked = all(im.shape == out[0].shape for im in out)
+        return Bunch(
+            images=np.stack(out) if stacked else out,
+            masks=masks,
+            n_faces=n_faces,
+            records=None,
+            owner=owner,
+            chips=None,
+            neighbors=None,
         )
 
     def _paste(self, out, chips, records, owner):

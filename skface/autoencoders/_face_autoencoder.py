@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
-import math
 from numbers import Integral, Real
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from sklearn.base import TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.extmath import randomized_svd
 from sklearn.utils.validation import check_array, check_is_fitted
-from skorch.callbacks import Callback
-from skorch.dataset import unpack_data
 
 from ..base import ImageEstimatorMixin
+from ..metrics import psnr
 from ..neural._base import BaseNeuralEstimator
-from ..neural._net import _Net
+from ..neural._schedule import CosineLR
 from ..nn import FaceAutoencoderNet, ReconstructionLoss
-from ..nn._autoencoder import _shift_batch, _shift_pair
+from ..nn._autoencoder import _shift_pair
 from ..utils.validation import check_images
+from ._autoencoder_net import (  # noqa: F401  (_LRSchedule: old pickles)
+    _AutoencoderNet,
+    _channels_last,
+    _LRSchedule,
+    _prepare,
+)
+
+# The skorch net and the image helpers live in _autoencoder_net; importing
+# the classes here also keeps models pickled before the split loadable.
 
 __all__ = ["FaceAutoencoder"]
 
@@ -27,137 +34,6 @@ _DEFAULT_INPUT_SIZE = {"hyperface": 227, "dcgan": 64}
 _MIN_INPUT_SIZE = {"hyperface": 64, "dcgan": 16}
 #: Most numbers (rows x pixels) the PCA initialisation works on.
 _PCA_BUDGET = 25_000_000
-
-
-# ----------------------------------------------------------------------
-# image preparation
-
-
-def _resize_stack(stack: np.ndarray, size: int) -> np.ndarray:
-    """``(n, C, H, W)`` float32 in [0, 1] -> ``(n, C, size, size)``.
-
-    Bilinear with an antialiasing (triangle) filter when shrinking: the
-    weights are non-negative, so values stay in [0, 1].
-    """
-    if stack.shape[-2:] == (size, size):
-        return stack
-    out = np.empty((*stack.shape[:2], size, size), np.float32)
-    for start in range(0, len(stack), 256):
-        t = torch.from_numpy(np.ascontiguousarray(stack[start : start + 256]))
-        with torch.no_grad():
-            r = F.interpolate(
-                t,
-                size=(size, size),
-                mode="bilinear",
-                align_corners=False,
-                antialias=True,
-            )
-        out[start : start + 256] = r.clamp_(0, 1).numpy()
-    return out
-
-
-def _to_stack(images: list, n_channels: int) -> list:
-    """Per-shape groups of ``(rows, (k, C, H, W))`` from ``(H, W[, C])`` arrays."""
-    groups: dict = {}
-    for i, im in enumerate(images):
-        groups.setdefault(im.shape, []).append(i)
-    out = []
-    for rows in groups.values():
-        stack = np.stack([images[i] for i in rows])
-        stack = stack[:, None] if n_channels == 1 else stack.transpose(0, 3, 1, 2)
-        out.append((np.asarray(rows), stack))
-    return out
-
-
-def _prepare(images: list, n_channels: int, sizes) -> list:
-    """Validated float images -> one ``(n, C, s, s)`` array per size in ``sizes``."""
-    n = len(images)
-    outs = [np.empty((n, n_channels, s, s), np.float32) for s in sizes]
-    for rows, stack in _to_stack(images, n_channels):
-        for out, s in zip(outs, sizes):
-            out[rows] = _resize_stack(stack, s)
-    return outs
-
-
-def _channels_last(batch: np.ndarray) -> np.ndarray:
-    """``(n, C, H, W)`` -> image contract ``(n, H, W)`` (grey) or ``(n, H, W, 3)``."""
-    if batch.shape[1] == 1:
-        return np.ascontiguousarray(batch[:, 0])
-    return np.ascontiguousarray(batch.transpose(0, 2, 3, 1))
-
-
-# ----------------------------------------------------------------------
-# the private skorch net
-
-
-class _LRSchedule(Callback):
-    """Per-group learning rate ``net.lr * lr_scale * factor`` at each epoch.
-
-    ``factor`` decays from 1 to 0 along a cosine over the ``max_epochs`` of
-    each ``fit`` call (``cosine=True``) or stays 1; ``lr_scale`` is a key of
-    each optimizer param group (the PCA-initialised linear path trains with
-    a smaller rate than the convolutional paths).
-    """
-
-    def __init__(self, cosine=True):
-        self.cosine = cosine
-
-    def on_train_begin(self, net, **kwargs):
-        self.start_ = len(net.history)
-
-    def on_epoch_begin(self, net, **kwargs):
-        k = len(net.history) - 1 - self.start_  # epochs done in this fit
-        factor = 1.0
-        if self.cosine:
-            factor = 0.5 * (1 + math.cos(math.pi * k / max(net.max_epochs, 1)))
-        for group in net.optimizer_.param_groups:
-            group["lr"] = net.lr * group.get("lr_scale", 1.0) * factor
-
-
-class _AutoencoderNet(_Net):
-    """:class:`_Net` that augments each training batch.
-
-    Input and target rows are mirrored together (a random half of them; a
-    face mirrored left-right is still a face) and shifted together by up to
-    ``max_shift`` pixels, drawn from the torch RNG that the estimator seeds.
-    """
-
-    def __init__(
-        self, *args, horizontal_flip=False, max_shift=0, linear_init=None, **kwargs
-    ):
-        super().__init__(*args, **kwargs)
-        self.horizontal_flip = horizontal_flip
-        self.max_shift = max_shift
-        self.linear_init = linear_init
-
-    def initialize_module(self):
-        super().initialize_module()
-        if self.linear_init is not None:
-            self.module_.init_linear_path(*self.linear_init)
-        return self
-
-    def train_step_single(self, batch, **fit_params):
-        if self.horizontal_flip or self.max_shift:
-            Xi, yi = unpack_data(batch)
-            # Input and target are usually the same image at the same size:
-            # augment it once.
-            same = Xi.shape == yi.shape and torch.equal(Xi, yi)
-            if self.horizontal_flip:
-                flip = (torch.rand(len(Xi)) < 0.5).view(-1, 1, 1, 1).to(Xi.device)
-                Xi = torch.where(flip, Xi.flip(-1), Xi)
-                yi = Xi if same else torch.where(flip, yi.flip(-1), yi)
-            if self.max_shift:
-                s = int(self.max_shift)
-                dy, dx = torch.randint(-s, s + 1, (2, len(Xi))).to(Xi.device)
-                if same:
-                    Xi = yi = _shift_batch(Xi, dy, dx)
-                else:
-                    Xi, yi = _shift_pair(Xi, yi, dy, dx)
-            batch = (Xi, yi)
-        return super().train_step_single(batch, **fit_params)
-
-
-# ----------------------------------------------------------------------
 
 
 class FaceAutoencoder(TransformerMixin, ImageEstimatorMixin, BaseNeuralEstimator):
@@ -208,7 +84,7 @@ class FaceAutoencoder(TransformerMixin, ImageEstimatorMixin, BaseNeuralEstimator
         ``'dcgan'``. At least 64 (hyperface) or 16 (dcgan).
     output_size : {64, 128}, default=64
         Side of the reconstructed images.
-    n_filters : int, default=32
+    width : int, default=32
         Base width of the DCGAN encoder and of the decoder (channels next to
         the full-size image; doubled at each halving, up to 8x).
     output_activation : {'linear', 'sigmoid', 'tanh'}, default='linear'
@@ -319,7 +195,7 @@ class FaceAutoencoder(TransformerMixin, ImageEstimatorMixin, BaseNeuralEstimator
     >>> from skface.autoencoders import FaceAutoencoder
     >>> from skface.datasets import make_synthetic_faces
     >>> faces = make_synthetic_faces(8, size=32, random_state=0)
-    >>> ae = FaceAutoencoder(16, n_filters=8, max_epochs=2, random_state=0)
+    >>> ae = FaceAutoencoder(16, width=8, max_epochs=2, random_state=0)
     >>> codes = ae.fit(faces.images).transform(faces.images)
     >>> codes.shape, ae.inverse_transform(codes).shape
     ((8, 16), (8, 64, 64, 3))
@@ -334,7 +210,7 @@ class FaceAutoencoder(TransformerMixin, ImageEstimatorMixin, BaseNeuralEstimator
         "encoder": [StrOptions({"hyperface", "dcgan"})],
         "input_size": [Interval(Integral, 16, None, closed="left"), None],
         "output_size": [Options(Integral, {64, 128})],
-        "n_filters": [Interval(Integral, 1, None, closed="left")],
+        "width": [Interval(Integral, 1, None, closed="left")],
         "output_activation": [StrOptions({"sigmoid", "tanh", "linear"})],
         "linear_path": [StrOptions({"pca", "none"})],
         "batch_norm": ["boolean"],
@@ -352,7 +228,7 @@ class FaceAutoencoder(TransformerMixin, ImageEstimatorMixin, BaseNeuralEstimator
         encoder="dcgan",
         input_size=None,
         output_size=64,
-        n_filters=32,
+        width=32,
         output_activation="linear",
         linear_path="pca",
         batch_norm=True,
@@ -379,7 +255,7 @@ class FaceAutoencoder(TransformerMixin, ImageEstimatorMixin, BaseNeuralEstimator
         self.encoder = encoder
         self.input_size = input_size
         self.output_size = output_size
-        self.n_filters = n_filters
+        self.width = width
         self.output_activation = output_activation
         self.linear_path = linear_path
         self.batch_norm = batch_norm
@@ -412,7 +288,7 @@ class FaceAutoencoder(TransformerMixin, ImageEstimatorMixin, BaseNeuralEstimator
             "module__in_channels": int(self.n_channels_),
             "module__embedding_dim": int(self.embedding_dim),
             "module__output_size": int(self.output_size),
-            "module__n_filters": int(self.n_filters),
+            "module__n_filters": int(self.width),
             "module__batch_norm": bool(self.batch_norm),
             "module__output_activation": self.output_activation,
             "module__mean": [float(v) for v in self.input_mean_],
@@ -434,7 +310,7 @@ class FaceAutoencoder(TransformerMixin, ImageEstimatorMixin, BaseNeuralEstimator
     def _all_callbacks(self) -> list:
         callbacks = super()._all_callbacks()
         cosine = self.lr_schedule == "cosine"
-        callbacks.insert(0, ("lr_schedule", _LRSchedule(cosine)))
+        callbacks.insert(0, ("lr_schedule", CosineLR(cosine=cosine)))
         return callbacks
 
     def _check_sizes(self) -> int:
@@ -536,8 +412,6 @@ class FaceAutoencoder(TransformerMixin, ImageEstimatorMixin, BaseNeuralEstimator
         :meth:`_augment`): eigenfaces of mirrored and shifted faces
         generalise better to unseen people.
         """
-        from sklearn.utils.extmath import randomized_svd
-
         inputs, targets = self._augment(inputs, targets)
         mean = self.input_mean_.astype(np.float32)[:, None, None]
         std = self.input_std_.astype(np.float32)[:, None, None]
@@ -701,8 +575,6 @@ class FaceAutoencoder(TransformerMixin, ImageEstimatorMixin, BaseNeuralEstimator
         psnr : float
             :func:`skface.metrics.psnr` of reconstructions vs inputs.
         """
-        from ..metrics import psnr
-
         check_is_fitted(self)
         recon, targets = self._reconstruct_with_targets(X)
         return psnr(_channels_last(targets), _channels_last(recon))

@@ -10,10 +10,11 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
+from ..metrics import psnr
 from ..neural import BaseNeuralEstimator
 from ..nn import PixelShuffleDecoder
 from ..nn._latent_decoder import _n_blocks
-from ..utils._optional import import_cv2
+from ..utils._image import resize
 from ..utils.validation import check_images
 
 __all__ = ["LatentDecoder"]
@@ -24,16 +25,10 @@ _LOSSES = {"l1": nn.L1Loss, "mse": nn.MSELoss}
 def resize_chips(chips, size):
     """Float32 ``(n, size, size[, C])`` batch from a list of float32 images.
 
-    Shrinking area-averages (``INTER_AREA``), enlarging is bilinear.
+    :func:`skface.utils.resize`: shrinking area-averages, enlarging is
+    bilinear.
     """
-    cv2 = import_cv2()
-    out = []
-    for chip in chips:
-        if chip.shape[:2] != (size, size):
-            shrink = chip.shape[0] > size or chip.shape[1] > size
-            mode = cv2.INTER_AREA if shrink else cv2.INTER_LINEAR
-            chip = cv2.resize(chip, (size, size), interpolation=mode)
-        out.append(np.clip(chip, 0.0, 1.0))
+    out = [np.clip(resize(chip, size), 0.0, 1.0) for chip in chips]
     return np.stack(out).astype(np.float32, copy=False)
 
 
@@ -297,8 +292,6 @@ class LatentDecoder(BaseNeuralEstimator):
         score : float
             Mean per-chip PSNR (data range 1); higher is better.
         """
-        from ..metrics import psnr
-
         pred = self.predict(X)
         true = self._check_chips(y, len(pred)).transpose(0, 2, 3, 1)
         if true.shape[-1] != (1 if pred.ndim == 3 else pred.shape[-1]):

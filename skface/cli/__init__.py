@@ -1,4 +1,9 @@
-"""The ``skface`` command line: ``skface --version``, ``skface demo``."""
+"""The ``skface`` command line: ``detect``, ``encode``, ``recognize``,
+``anonymize``, ``inpaint`` and ``demo`` (``skface --help``).
+
+None of the commands imports torch, except ``demo --steps all`` (its two
+network-training steps).
+"""
 
 from ._main import main
 

@@ -2,7 +2,9 @@
 
 Each step is a function ``step(ctx) -> (panel, summary)`` registered in
 :data:`STEPS`; a panel is a PIL image, a summary a JSON-able dict. New
-components add their step here.
+components add their step here. The default steps are the quick ones (about
+ten seconds on a 2-core machine, no torch needed); the two that train
+networks are opt-in (``--steps all`` or by name).
 """
 
 from __future__ import annotations
@@ -86,7 +88,13 @@ def _step_detection(ctx):
     detector = HOGFaceDetector(upsample=1, select="best").fit(photos)
     detections = detector.detect(photos)
     extractor = LandmarkExtractor(detector=detector, on_missing="nan").fit(photos)
-    landmarks = extractor.landmarks(photos)
+    # landmarks of the best-scored box of each photo: no second detection
+    best = np.full((len(photos), 4), np.nan)
+    for i, det in enumerate(detections):
+        if len(det):
+            best[i] = det[int(np.argmax(det[:, 4])), :4]
+    landmarks = extractor.landmarks(photos, boxes=best)
+    ctx["landmark_extractor"] = extractor
     tiles, captions, scores = [], [], {}
     for name, img, det, lm in zip(ctx["photo_names"], photos, detections, landmarks):
         tiles.append(_render.draw(img, boxes=det, landmarks=[lm]))
@@ -171,6 +179,44 @@ def _face_region(records, i, shape):
     return back.astype(bool)
 
 
+def _step_anonymize(ctx):
+    """FaceAnonymizer: every face in the photos filled, blurred and pixelated."""
+    from ..alignment import FaceExtractor
+    from ..autoencoders import FaceAnonymizer
+    from ..autoencoders._obscure import obscure_faces
+    from ..landmarks import LandmarkExtractor
+
+    photos = ctx["photos"]
+    landmarks = ctx.get("landmark_extractor") or LandmarkExtractor()
+    anon = FaceAnonymizer(
+        method="fill",
+        extractor=FaceExtractor(landmark_extractor=landmarks),
+        on_missing="keep",
+    ).fit(photos)
+    result = anon.anonymize(photos)
+    tiles, captions = list(result.images), []
+    for method in ("blur", "pixelate"):  # the same face regions
+        tiles += [
+            obscure_faces(_render.to_uint8_rgb(p), [m], method) if m.any() else p
+            for p, m in zip(photos, result.masks)
+        ]
+    for method in ("fill", "blur", "pixelate"):
+        captions += [
+            f"{method}: {n} face(s) in {name}"
+            for n, name in zip(result.n_faces, ctx["photo_names"])
+        ]
+    counts = [int(n) for n in result.n_faces]
+    panel = _render.grid(
+        tiles,
+        columns=len(tiles),
+        tile_size=160,
+        captions=captions,
+        title="FaceAnonymizer(method='fill'|'blur'|'pixelate'), no training: "
+        "every face, jaw line to forehead",
+    )
+    return panel, {"faces_anonymized": counts}
+
+
 def _step_reconstruction(ctx):
     """FaceAutoencoder vs PCA at the same code size, on faces never seen."""
     from sklearn.decomposition import PCA
@@ -188,7 +234,7 @@ def _step_reconstruction(ctx):
     chips = check_images(chips, dtype="float32")
     train, test = chips[:120], chips[120:]
     ae = FaceAutoencoder(
-        32, n_filters=16, max_epochs=10, batch_size=16, random_state=ctx["seed"]
+        32, width=16, max_epochs=10, batch_size=16, random_state=ctx["seed"]
     ).fit(train)
     recon = ae.reconstruct(test)
     pca = PCA(32, random_state=ctx["seed"]).fit(train.reshape(len(train), -1))
@@ -262,44 +308,109 @@ def _step_inpainting(ctx):
     }
 
 
-#: (name, function) in the order they run. Later components append here.
+#: (name, function, in the default run) in the order they run. The
+#: training steps are opt-in: each trains a network for 10-30 s on a 2-core
+#: CPU. Later components append here.
 STEPS = [
-    ("samples", _step_samples),
-    ("eigenfaces", _step_eigenfaces),
-    ("detection", _step_detection),
-    ("round_trip", _step_round_trip),
-    ("reconstruction", _step_reconstruction),
-    ("inpainting", _step_inpainting),
+    ("samples", _step_samples, True),
+    ("eigenfaces", _step_eigenfaces, True),
+    ("detection", _step_detection, True),
+    ("round_trip", _step_round_trip, True),
+    ("anonymize", _step_anonymize, True),
+    ("reconstruction", _step_reconstruction, False),
+    ("inpainting", _step_inpainting, False),
 ]
 
+#: Steps that need another step's results in ``ctx`` first.
+_NEEDS = {
+    "detection": ("samples",),
+    "round_trip": ("samples", "detection"),
+    "anonymize": ("samples",),
+}
 
-def run_demo(*, out="skface_demo", images=None, seed=0, progress=True, steps=None):
+
+def step_names(steps=None):
+    """The steps to run, in order, for a ``--steps`` value.
+
+    Parameters
+    ----------
+    steps : None, str or list of str
+        None or ``'default'``: the quick steps; ``'all'``: every step; else
+        step names (a list, or one comma-separated string), to which the
+        steps they need are added.
+
+    Returns
+    -------
+    names : list of str
+    """
+    names = [n for n, _, _ in STEPS]
+    if steps is None or steps == "default" or steps == ["default"]:
+        return [n for n, _, default in STEPS if default]
+    if isinstance(steps, str):
+        steps = steps.split(",")
+    wanted = {s.strip() for s in steps if s.strip()}
+    if "all" in wanted:
+        return names
+    if "default" in wanted:
+        wanted |= {n for n, _, default in STEPS if default}
+        wanted.discard("default")
+    unknown = sorted(wanted - set(names))
+    if unknown:
+        raise ValueError(
+            f"unknown demo step(s) {', '.join(unknown)}; choose from "
+            f"{', '.join(names)}, 'default' or 'all'"
+        )
+    for name in list(wanted):
+        wanted |= set(_NEEDS.get(name, ()))
+    return [n for n in names if n in wanted]
+
+
+def describe_steps():
+    """One line per step: name, default or opt-in, what it does."""
+    return [
+        f"{name:<15}{'default' if default else 'opt-in':<9}"
+        f"{(func.__doc__ or '').strip().splitlines()[0]}"
+        for name, func, default in STEPS
+    ]
+
+
+def run_demo(
+    *, out="skface_demo", images=None, seed=0, progress=True, steps=None, log=None
+):
     """Run the demo steps and write ``demo.png`` and ``demo.json`` in ``out``.
 
     Parameters
     ----------
     out : str or path
-        Output folder, created if needed.
+        Output folder (``~`` expanded), created if needed. Refused when it,
+        ``demo.png`` or ``demo.json`` is a symbolic link.
     images : list of path, default=None
         Photos to use instead of the bundled ones.
     seed : int, default=0
     progress : bool, default=True
         Show a tqdm progress bar.
-    steps : list of str, default=None
-        Names of the steps to run (default: all).
+    steps : None, str or list of str, default=None
+        Steps to run (see :func:`step_names`; default: the quick ones).
+    log : callable, default=None
+        Called with one line saying what each step does before it runs.
 
     Returns
     -------
     summary : dict
         What was written to ``demo.json``, plus the paths.
     """
+    from threadpoolctl import threadpool_limits
     from tqdm.auto import tqdm
 
     from ..utils.validation import check_images
+    from ._io import check_not_symlink, open_new, safe_out_dir
 
     t0 = time.perf_counter()
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    names = step_names(steps)
+    out = safe_out_dir(out)
+    png, path = out / "demo.png", out / "demo.json"
+    for target in (png, path):  # before minutes of work, not after
+        check_not_symlink(target)
     user_images = None
     if images:
         user_images = check_images(
@@ -310,18 +421,25 @@ def run_demo(*, out="skface_demo", images=None, seed=0, progress=True, steps=Non
         "user_images": user_images,
         "user_names": [Path(p).name for p in images] if images else None,
     }
-    selected = [(n, f) for n, f in STEPS if steps is None or n in steps]
+    selected = [(n, f) for n, f, _ in STEPS if n in names]
     panels, report = [], {}
     bar = tqdm(selected, desc="skface demo", disable=not progress, unit="step")
-    for name, func in bar:
-        bar.set_postfix_str(name)
-        t = time.perf_counter()
-        panel, summary = func(ctx)
-        summary["seconds"] = round(time.perf_counter() - t, 2)
-        panels.append(panel)
-        report[name] = summary
-    png = out / "demo.png"
-    _render.stack_vertical(panels).save(png)
+    # The demo's matrices are small: one BLAS thread is as fast on an idle
+    # machine and several times faster on a busy one (measured with
+    # benchmarks/bench_demo.py: eigenfaces 10.5 s -> under 1 s at load 4.5).
+    with threadpool_limits(limits=1, user_api="blas"):
+        for k, (name, func) in enumerate(bar):
+            bar.set_postfix_str(name)
+            if log is not None:
+                doc = (func.__doc__ or "").strip().splitlines()[0]
+                log(f"[{k + 1}/{len(selected)}] {name}: {doc}")
+            t = time.perf_counter()
+            panel, summary = func(ctx)
+            summary["seconds"] = round(time.perf_counter() - t, 2)
+            panels.append(panel)
+            report[name] = summary
+    with open_new(png) as fh:
+        _render.stack_vertical(panels).save(fh, format="PNG")
     result = {
         "skface_version": __version__,
         "python": platform.python_version(),
@@ -329,7 +447,7 @@ def run_demo(*, out="skface_demo", images=None, seed=0, progress=True, steps=Non
         "steps": report,
         "seconds": round(time.perf_counter() - t0, 2),
     }
-    path = out / "demo.json"
-    path.write_text(json.dumps(result, indent=2) + "\n")
+    with open_new(path, "w") as fh:
+        fh.write(json.dumps(result, indent=2) + "\n")
     result.update(png=str(png), json=str(path))
     return result

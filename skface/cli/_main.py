@@ -1,12 +1,20 @@
-"""Entry point of the ``skface`` console script."""
+"""Entry point of the ``skface`` console script.
+
+``skface detect | encode | recognize | anonymize | inpaint | demo``. Every
+command prints one line per problem (bad path, unreadable file, no face)
+on stderr and never a traceback; the exit status is 0 when something could
+be done, 1 when nothing could, 2 for bad arguments.
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 
 from .._version import __version__
+from ._io import DEFAULT_MAX_SIZE, CommandError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -18,24 +26,170 @@ class _UsageError(Exception):
     pass
 
 
+def _common(parser, *, detection=True, jobs=True):
+    """Options shared by the commands that read many photos."""
+    if jobs:
+        parser.add_argument(
+            "--n-jobs",
+            type=int,
+            default=None,
+            metavar="N",
+            help="photos processed in N processes (-1: all cores; default: 1)",
+        )
+    parser.add_argument(
+        "--quiet", action="store_true", help="no progress bar on stderr"
+    )
+    if detection:
+        parser.add_argument(
+            "--model",
+            choices=("hog", "cnn", "haar"),
+            default="hog",
+            help="face detector: dlib HOG (default), dlib CNN (slower, finds "
+            "more poses) or OpenCV Haar cascades",
+        )
+        parser.add_argument(
+            "--max-size",
+            type=int,
+            default=DEFAULT_MAX_SIZE,
+            metavar="PX",
+            help="photos whose longer side is above PX pixels are downsized "
+            "for detection; results are in full-size pixels "
+            "(default: %(default)s)",
+        )
+        parser.add_argument(
+            "--no-downsize",
+            action="store_true",
+            help="detect on the full-size photos (slower on large photos)",
+        )
+
+
 def _build_parser():
     parser = _Parser(
         prog="skface",
-        description="scikit-learn compatible estimators for faces.",
+        description="Find, recognise and anonymise faces in photos; "
+        "scikit-learn compatible estimators for faces.",
     )
     parser.add_argument("--version", action="version", version=f"skface {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    p = sub.add_parser(
+        "detect",
+        help="find faces: one line per face (box and score)",
+        description="Find the faces in photos (files or folders, recursive). "
+        "Prints 'path,left,top,right,bottom,score' per face on stdout.",
+    )
+    p.add_argument("sources", nargs="+", metavar="SRC", help="image files or folders")
+    p.add_argument(
+        "--out", metavar="DIR", help="write each photo with boxes and landmarks here"
+    )
+    p.add_argument(
+        "--csv", metavar="FILE", help="write the faces as a CSV table (with landmarks)"
+    )
+    _common(p)
+
+    p = sub.add_parser(
+        "encode",
+        help="128-number dlib face encodings of every face, as a table",
+        description="One row per face: source, face, box and the 128 numbers of "
+        "dlib's face encoder.",
+    )
+    p.add_argument("sources", nargs="+", metavar="SRC", help="image files or folders")
+    p.add_argument(
+        "--out",
+        required=True,
+        metavar="FILE",
+        help="output table: .csv, or .parquet (needs pyarrow)",
+    )
+    _common(p)
+
+    p = sub.add_parser(
+        "recognize",
+        help="name the faces in photos from a folder of known people",
+        description="Known people: image files named after the person "
+        "(alice.jpg) or one sub-folder per person (alice/1.jpg, ...) in "
+        "KNOWN_DIR. Prints 'path,name' per face in UNKNOWN: 'unknown' for a "
+        "face farther than --tolerance from everyone known, "
+        "'no_persons_found' for a photo without a face.",
+    )
+    p.add_argument("known", metavar="KNOWN_DIR", help="folder of known people")
+    p.add_argument(
+        "sources", nargs="+", metavar="UNKNOWN", help="image files or folders"
+    )
+    p.add_argument(
+        "--tolerance",
+        type=float,
+        default=0.6,
+        help="largest face distance that counts as a match; lower is "
+        "stricter (default: %(default)s, dlib's same-person threshold)",
+    )
+    p.add_argument(
+        "--show-distance",
+        action="store_true",
+        help="add the distance to the nearest known face as a third column",
+    )
+    _common(p)
+
+    p = sub.add_parser(
+        "anonymize",
+        help="obscure every face in photos (blur, pixelate or fill)",
+        description="Write each photo to DIR with every face found obscured: "
+        "the whole face region, jaw line to forehead. Photos where no face "
+        "is found are not written (a warning says so).",
+    )
+    p.add_argument("sources", nargs="+", metavar="SRC", help="image files or folders")
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    p.add_argument(
+        "--method",
+        choices=("fill", "blur", "pixelate"),
+        default="fill",
+        help="fill: the face's mean colour, nothing of it left (default); blur, "
+        "pixelate: softer, but a face recogniser may still match them",
+    )
+    _common(p)
+
+    p = sub.add_parser(
+        "inpaint",
+        help="fill a hole in an image (classical inpainting)",
+        description="Fill the white (non-zero) pixels of MASK in IMAGE.",
+    )
+    p.add_argument("image", metavar="IMAGE")
+    p.add_argument(
+        "--mask",
+        required=True,
+        metavar="MASK",
+        help="image of the same size; non-zero pixels are the hole",
+    )
+    p.add_argument("--out", required=True, metavar="FILE", help="output image")
+    p.add_argument(
+        "--method",
+        choices=("telea", "navier-stokes", "biharmonic"),
+        default="telea",
+        help="OpenCV Telea (default) or Navier-Stokes, or scikit-image's "
+        "biharmonic (smoother, slower)",
+    )
+
     demo = sub.add_parser(
         "demo",
         help="run the face pipeline on bundled images; write demo.png and demo.json",
         description=(
             "Run what skface offers on images bundled with its dependencies "
             "(scikit-image's astronaut, synthetic faces) and write a PNG and a "
-            "JSON summary."
+            "JSON summary. The default steps take about ten seconds; the "
+            "network-training steps are opt-in (--steps all)."
         ),
     )
     demo.add_argument(
         "--out", default="skface_demo", help="output folder (default: %(default)s)"
+    )
+    demo.add_argument(
+        "--steps",
+        default="default",
+        metavar="NAMES",
+        help="comma-separated steps, 'default' (the quick ones) or 'all'; "
+        "see --list-steps",
+    )
+    demo.add_argument(
+        "--list-steps", action="store_true", help="list the steps and exit"
     )
     demo.add_argument(
         "--images",
@@ -47,6 +201,29 @@ def _build_parser():
     demo.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
+
+
+def _demo(args):
+    from ._demo import describe_steps, run_demo
+
+    if args.list_steps:
+        print("\n".join(describe_steps()))
+        return 0
+
+    def log(line):
+        if not args.quiet:
+            print(line, file=sys.stderr, flush=True)
+
+    summary = run_demo(
+        out=args.out,
+        images=args.images,
+        seed=args.seed,
+        progress=not args.quiet,
+        steps=args.steps,
+        log=log,
+    )
+    print(f"wrote {summary['png']} and {summary['json']} in {summary['seconds']:.1f} s")
+    return 0
 
 
 def main(argv=None) -> int:
@@ -65,26 +242,27 @@ def main(argv=None) -> int:
     )
     try:
         if args.command == "demo":
-            from ._demo import run_demo
+            return _demo(args)
+        from . import _commands
 
-            summary = run_demo(
-                out=args.out,
-                images=args.images,
-                seed=args.seed,
-                progress=not args.quiet,
-            )
-            print(
-                f"wrote {summary['png']} and {summary['json']} "
-                f"in {summary['seconds']:.1f} s"
-            )
-            return 0
-    except (ValueError, OSError, ImportError) as exc:
-        print(f"skface {args.command}: error: {exc}", file=sys.stderr)
+        return getattr(_commands, args.command)(args)
+    except (CommandError, ValueError, OSError, ImportError) as exc:
+        message = " ".join(str(exc).split())
+        print(f"skface {args.command}: error: {message}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("skface: interrupted", file=sys.stderr)
         return 130
-    return 0
+    except Exception as exc:  # a bug: still one line, traceback on request
+        if os.environ.get("SKFACE_DEBUG"):
+            raise
+        message = " ".join(str(exc).split())
+        print(
+            f"skface {args.command}: internal error: {type(exc).__name__}: "
+            f"{message} (set SKFACE_DEBUG=1 for the traceback)",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+from PIL import Image, ImageDraw
+
+from ..utils.validation import check_images
 
 # Colours for the 68-point groups: jaw, brows, nose, eyes, mouth.
 _GROUPS = [
@@ -15,15 +18,11 @@ _GROUPS = [
 
 
 def to_uint8_rgb(img):
-    from ..utils.validation import check_images
-
     return check_images([img], dtype="uint8", channels="rgb")[0]
 
 
 def draw(img, *, boxes=(), landmarks=(), radius=None, width=None):
     """Return a PIL image with boxes (left, top, right, bottom) and points."""
-    from PIL import Image, ImageDraw
-
     pil = Image.fromarray(to_uint8_rgb(img))
     d = ImageDraw.Draw(pil)
     scale = max(pil.size) / 256
@@ -46,8 +45,6 @@ def draw(img, *, boxes=(), landmarks=(), radius=None, width=None):
 
 def grid(tiles, *, columns, tile_size, captions=None, title=None, pad=4):
     """Tile PIL images (or arrays) into one PIL image with captions."""
-    from PIL import Image, ImageDraw
-
     tiles = [
         t if isinstance(t, Image.Image) else Image.fromarray(to_uint8_rgb(t))
         for t in tiles
@@ -82,8 +79,6 @@ def grid(tiles, *, columns, tile_size, captions=None, title=None, pad=4):
 
 
 def stack_vertical(panels, pad=6):
-    from PIL import Image
-
     W = max(p.width for p in panels)
     H = sum(p.height for p in panels) + pad * (len(panels) - 1)
     canvas = Image.new("RGB", (W, H), (12, 12, 14))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import codecs
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -13,17 +15,71 @@ from ..utils.validation import read_image
 __all__ = ["load_dlib_xml"]
 
 
+# Byte-order marks, longest first (UTF-32-LE's starts with UTF-16-LE's).
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+# '<?' without a BOM, as the XML spec's appendix F finds the encoding family.
+_FIRST_BYTES = (
+    (b"\x00\x00\x00<", "utf-32-be"),
+    (b"<\x00\x00\x00", "utf-32-le"),
+    (b"\x00<\x00?", "utf-16-be"),
+    (b"<\x00?\x00", "utf-16-le"),
+)
+_DECLARED = re.compile(
+    rb"""^\s*<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z][A-Za-z0-9._-]*)["']"""
+)
+_DTD = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+def _encoding(data):
+    """The encoding of an XML file: BOM, then first bytes, then declaration."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return encoding
+    for head, encoding in _FIRST_BYTES:
+        if data.startswith(head):
+            return encoding
+    match = _DECLARED.match(data[:1024])
+    return match.group(1).decode("ascii") if match else "utf-8"
+
+
 def _parse(path):
     data = path.read_bytes()
-    # Entity declarations are the door to entity-expansion and external-entity
-    # attacks; dlib never writes them, so refuse them outright.
-    if b"<!ENTITY" in data.upper():
+    encoding = _encoding(data)
+    try:
+        codecs.lookup(encoding)
+        text = data.decode(encoding).lstrip("\ufeff")
+    except LookupError:
         raise ValueError(
-            f"{str(path)!r} declares XML entities, which load_dlib_xml refuses "
-            "to expand; dlib annotation files never need them"
+            f"{str(path)!r} declares an unknown encoding {encoding!r}"
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"{str(path)!r} is not valid {encoding} text ({exc.reason} at byte "
+            f"{exc.start})"
+        ) from None
+    # Document type and entity declarations are the door to entity-expansion
+    # and external-entity attacks; dlib never writes them, so refuse them. The
+    # check runs on the decoded text, which is exactly what is parsed, so no
+    # encoding (UTF-16, UTF-32...) can hide them.
+    found = {m.upper() for m in _DTD.findall(text)}
+    if found:
+        what = (
+            "declares XML entities"
+            if "ENTITY" in found
+            else "has a <!DOCTYPE> (document type) declaration"
+        )
+        raise ValueError(
+            f"{str(path)!r} {what}, which load_dlib_xml refuses; dlib annotation "
+            "files never need them"
         )
     try:
-        return ET.fromstring(data)
+        return ET.fromstring(text)
     except ET.ParseError as exc:
         raise ValueError(f"{str(path)!r} is not valid XML: {exc}") from None
 
@@ -42,7 +98,7 @@ def _part_key(name):
     return (0, int(name), "") if name.isdigit() else (1, 0, name)
 
 
-def load_dlib_xml(path, *, load_images=True):
+def load_dlib_xml(path, *, load_images=True, allow_outside=False):
     """Load images, face boxes and landmarks from a dlib XML annotation file.
 
     This is the format written by dlib's ``imglab`` tool and read by
@@ -65,6 +121,11 @@ def load_dlib_xml(path, *, load_images=True):
         If True, read every image (with :func:`skface.utils.read_image`,
         which names any unreadable file). If False, ``images`` holds the
         file paths, which skface estimators accept as they are.
+    allow_outside : bool, default=False
+        Whether image paths may lead outside the XML file's folder (absolute
+        paths, ``..``, or symbolic links pointing elsewhere). Refused by
+        default, so that an annotation file from elsewhere cannot make
+        skface read arbitrary files; set True for a file you trust.
 
     Returns
     -------
@@ -91,8 +152,11 @@ def load_dlib_xml(path, *, load_images=True):
     Raises
     ------
     ValueError
-        If the file is missing, is not valid XML, declares entities, lacks
-        ``<images>``, or a box lacks a coordinate.
+        If the file is missing or a folder, is not valid XML in its encoding
+        (found from its byte-order mark or XML declaration), has a
+        ``<!DOCTYPE>`` or entity declaration, lacks ``<images>``, names an
+        image outside its folder (unless ``allow_outside``), or a box lacks
+        a coordinate.
 
     See Also
     --------
@@ -113,6 +177,8 @@ def load_dlib_xml(path, *, load_images=True):
     ([[20.0, 10.0, 50.0, 50.0]], [[[22.0, 20.0], [25.0, 30.0]]])
     """
     path = Path(path).expanduser()
+    if path.is_dir():
+        raise ValueError(f"dlib XML file {str(path)!r} is a folder, not a file")
     if not path.is_file():
         raise ValueError(f"dlib XML file {str(path)!r} does not exist")
     root = _parse(path)
@@ -121,13 +187,20 @@ def load_dlib_xml(path, *, load_images=True):
         raise ValueError(
             f"{str(path)!r} has no <images> element; is it a dlib imglab XML file?"
         )
-    folder = path.parent
+    folder = path.parent.resolve()
     filenames, boxes, ignore, raw_parts = [], [], [], []
     for i, img in enumerate(images_elem.findall("image")):
         file = img.get("file")
         if not file:
             raise ValueError(f"<image> #{i} in {str(path)!r} has no 'file' attribute")
-        filenames.append(str((folder / file).resolve()))
+        resolved = (folder / file).resolve()
+        if not allow_outside and not resolved.is_relative_to(folder):
+            raise ValueError(
+                f"<image> #{i} in {str(path)!r} names {file!r}, which lies outside "
+                f"the XML file's folder {str(folder)!r}; pass allow_outside=True "
+                "if you trust this file"
+            )
+        filenames.append(str(resolved))
         bxs, ign, parts = [], [], []
         for j, box in enumerate(img.findall("box")):
             where = f"box #{j} of image {file!r}"

@@ -10,6 +10,7 @@ image contract: ``uint8``, ``(n_samples, H, W)`` grey or ``(n_samples, H, W,
 from __future__ import annotations
 
 import numpy as np
+from sklearn import datasets
 from sklearn.utils import Bunch
 
 from ._olivetti import OLIVETTI_DESCR, _olivetti_names
@@ -77,8 +78,6 @@ def fetch_lfw_people(
     >>> lfw.images.shape  # doctest: +SKIP
     (1288, 62, 47, 3)
     """
-    from sklearn import datasets
-
     raw = datasets.fetch_lfw_people(
         data_home=data_home,
         funneled=True,
@@ -133,8 +132,6 @@ def fetch_olivetti_faces(*, data_home=None, download_if_missing=True):
     >>> faces.images.shape, faces.images.dtype  # doctest: +SKIP
     ((400, 64, 64), dtype('uint8'))
     """
-    from sklearn import datasets
-
     raw = datasets.fetch_olivetti_faces(
         data_home=data_home, shuffle=False, download_if_missing=download_if_missing
     )

@@ -26,8 +26,12 @@ _HINT = (
 )
 
 
-class ModelNotFoundError(FileNotFoundError):
-    """A model file could not be located."""
+class ModelNotFoundError(FileNotFoundError, ValueError):
+    """A model file could not be located.
+
+    A :class:`FileNotFoundError`, and a :class:`ValueError` like every other
+    bad input to skface.
+    """
 
 
 def _package_model_dir():
@@ -62,8 +66,9 @@ def get_model_path(name):
     Raises
     ------
     ModelNotFoundError
-        With the install hint, when the file is nowhere to be found. Nothing
-        is ever downloaded.
+        With the install hint, when the file is nowhere to be found, or when
+        ``name`` is a folder. Nothing is ever downloaded. It is both a
+        :class:`FileNotFoundError` and a :class:`ValueError`.
 
     Examples
     --------
@@ -76,6 +81,12 @@ def get_model_path(name):
     path = Path(name).expanduser()
     if path.is_file():
         return str(path.resolve())
+    if path.is_dir() and str(name) not in _ALIASES:
+        raise ModelNotFoundError(
+            f"model {str(name)!r} is a folder, not a model file; pass the path "
+            "of the .dat file in it, or set SKFACE_MODELS to the folder and pass "
+            "a model name"
+        )
     key = str(name)
     key = key[:-4] if key.endswith(".dat") else key
     if key not in _ALIASES:

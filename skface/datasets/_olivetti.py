@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from scipy.io import loadmat
 from sklearn.utils import Bunch
 
 __all__ = ["load_olivetti_faces"]
@@ -78,8 +79,6 @@ def _load_npz(path):
 
 
 def _load_mat(path):
-    from scipy.io import loadmat
-
     try:
         mat = loadmat(path)
     except Exception as exc:  # scipy raises several types for bad files

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from skimage import data
 from sklearn.utils import Bunch
 
 __all__ = ["load_sample_images", "load_lfw_subset"]
@@ -67,8 +68,6 @@ def load_sample_images():
     >>> [img.shape for img in samples.images]
     [(512, 512, 3), (512, 512, 3)]
     """
-    from skimage import data
-
     astronaut = np.ascontiguousarray(data.astronaut(), dtype=np.uint8)
     camera = np.ascontiguousarray(np.repeat(data.camera()[..., None], 3, axis=2))
     return Bunch(
@@ -102,8 +101,6 @@ def load_lfw_subset():
     >>> lfw.images.shape, lfw.target[:3].tolist(), lfw.target_names.tolist()
     ((200, 25, 25), [1, 1, 1], ['non-face', 'face'])
     """
-    from skimage import data
-
     images = np.asarray(data.lfw_subset(), dtype=np.float64)
     if images.max() > 1:  # older scikit-image returned uint8 patches
         images = images / 255.0

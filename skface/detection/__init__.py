@@ -1,6 +1,6 @@
 """Face detectors: dlib HOG, OpenCV Haar cascades and dlib CNN (MMOD).
 
-Every detector follows one contract (:class:`skface.base.DetectorMixin`):
+Every detector follows one contract (:class:`skface.detection.DetectorMixin`):
 
 * ``detect(X)`` returns, per image, a ``(k, 5)`` float array of
   ``(left, top, right, bottom, score)`` rows sorted by decreasing score;
@@ -14,8 +14,9 @@ Every detector follows one contract (:class:`skface.base.DetectorMixin`):
 dlib and OpenCV are imported only when a detector is fitted or used.
 """
 
+from ._base import DetectorMixin
 from ._cnn import CNNFaceDetector
 from ._haar import HaarFaceDetector
 from ._hog import HOGFaceDetector
 
-__all__ = ["CNNFaceDetector", "HaarFaceDetector", "HOGFaceDetector"]
+__all__ = ["CNNFaceDetector", "DetectorMixin", "HaarFaceDetector", "HOGFaceDetector"]

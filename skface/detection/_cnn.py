@@ -9,15 +9,16 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import check_is_fitted
 
-from ..base import DetectorMixin
 from ..datasets import get_model_path
+from ..utils._faces import clip_detections
 from ..utils._optional import import_dlib
 from ..utils.validation import check_images
+from ._base import DetectorMixin
 from ._common import (
     COMMON_CONSTRAINTS,
     borrow,
+    detect_shrunk,
     detector_tags,
     dlib_to_boxes,
     pack_detections,
@@ -81,6 +82,20 @@ class CNNFaceDetector(DetectorMixin, BaseEstimator):
         Which detection :meth:`transform` keeps per image.
     on_missing : {'raise', 'nan', 'whole'}, default='raise'
         What :meth:`transform` returns for an image without a face.
+    clip : bool, default=True
+        Clip the boxes to the image, as face_recognition does, so
+        ``image[top:bottom, left:right]`` is the visible part of a face cut
+        by the border. ``False`` keeps the detector's raw box, which may
+        extend past the border (negative ``left``...). Landmark extractors
+        and encoders always work in the raw box.
+    max_size : int or None, default=1600
+        Photos whose longer side exceeds ``max_size`` pixels are searched on
+        a copy shrunk to that size (area averaging,
+        :func:`skface.utils.resize`) and the boxes are scaled back: a
+        24-megapixel photo takes a second instead of minutes. Faces smaller
+        than the detector's smallest face times ``max(H, W) / max_size``
+        are missed (raise ``upsample`` or ``max_size`` for them). ``None``
+        searches the full image.
     model_path : str or path-like, default=None
         MMOD model file; ``None`` uses ``'mmod_human_face_detector'`` through
         :func:`skface.datasets.get_model_path`.
@@ -131,6 +146,8 @@ class CNNFaceDetector(DetectorMixin, BaseEstimator):
         batch_size=8,
         select="largest",
         on_missing="raise",
+        clip=True,
+        max_size=1600,
         model_path=None,
         n_jobs=None,
     ):
@@ -139,6 +156,8 @@ class CNNFaceDetector(DetectorMixin, BaseEstimator):
         self.batch_size = batch_size
         self.select = select
         self.on_missing = on_missing
+        self.clip = clip
+        self.max_size = max_size
         self.model_path = model_path
         self.n_jobs = n_jobs
 
@@ -186,29 +205,42 @@ class CNNFaceDetector(DetectorMixin, BaseEstimator):
             Per image, ``(left, top, right, bottom, score)`` rows sorted by
             decreasing score.
         """
-        check_is_fitted(self)
+        if hasattr(self, "model_path_"):
+            model_path = self.model_path_
+        else:  # unfitted: the pretrained model
+            self._validate_params()
+            model_path = get_model_path(self.model_path or "mmod_human_face_detector")
         images = check_images(X, dtype="uint8", channels="rgb", stack=False)
-        # Batches of same-shape images, in order of first appearance.
-        groups = {}
-        for i, im in enumerate(images):
-            groups.setdefault(im.shape, []).append(i)
-        bs = int(self.batch_size)
-        index_batches = [
-            idx[k : k + bs] for idx in groups.values() for k in range(0, len(idx), bs)
-        ]
         func = functools.partial(
             _run_cnn_batch,
-            path=self.model_path_,
+            path=model_path,
             upsample=int(self.upsample),
             threshold=float(self.threshold),
         )
-        batches = [[images[i] for i in idx] for idx in index_batches]
-        results = self._map_images(func, batches, prefer="processes")
-        out = [None] * len(images)
-        for idx, dets in zip(index_batches, results, strict=True):
-            for i, d in zip(idx, dets, strict=True):
-                out[i] = d
-        return out
+
+        def run(images):
+            # Batches of same-shape images, in order of first appearance.
+            groups = {}
+            for i, im in enumerate(images):
+                groups.setdefault(im.shape, []).append(i)
+            bs = int(self.batch_size)
+            index_batches = [
+                idx[k : k + bs]
+                for idx in groups.values()
+                for k in range(0, len(idx), bs)
+            ]
+            batches = [[images[i] for i in idx] for idx in index_batches]
+            results = self._map_images(func, batches, prefer="processes")
+            out = [None] * len(images)
+            for idx, dets in zip(index_batches, results, strict=True):
+                for i, d in zip(idx, dets, strict=True):
+                    out[i] = d
+            return out
+
+        out = detect_shrunk(images, self.max_size, run)
+        return clip_detections(out, images) if self.clip else out
 
     def __sklearn_tags__(self):
-        return detector_tags(super().__sklearn_tags__())
+        tags = detector_tags(super().__sklearn_tags__())
+        tags.requires_fit = False  # unfitted, it uses the pretrained model
+        return tags

@@ -14,13 +14,16 @@ import tempfile
 from numbers import Integral
 
 import numpy as np
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 
-from ..base import ON_MISSING, SELECT
+from ..utils._boxes import ON_MISSING, SELECT
+from ..utils._image import resize
 from ..utils._native import borrow, to_dlib_rectangle
 
 __all__ = [
     "COMMON_CONSTRAINTS",
+    "MAX_SIZE",
+    "detect_shrunk",
     "borrow",
     "check_box_targets",
     "detector_tags",
@@ -35,10 +38,46 @@ __all__ = [
 COMMON_CONSTRAINTS = {
     "select": [StrOptions(set(SELECT))],
     "on_missing": [StrOptions(set(ON_MISSING))],
+    "clip": ["boolean"],
+    "max_size": [Interval(Integral, 16, None, closed="left"), None],
     "n_jobs": [Integral, None],
 }
 
+#: Default longest side (pixels) of the copy of a photo that detectors read.
+MAX_SIZE = 1600
+
+
 _EMPTY = np.empty((0, 5))
+
+
+def detect_shrunk(images, max_size, detect):
+    """``detect(images)`` on copies no larger than ``max_size``, boxes scaled back.
+
+    ``detect`` maps a list of images to a list of ``(k, 5)`` detections.
+    Images within ``max_size`` are passed as they are.
+    """
+    if max_size is None:
+        return detect(images)
+    small, factors = [], []
+    for im in images:
+        h, w = im.shape[:2]
+        f = min(1.0, int(max_size) / max(h, w))
+        if f < 1.0:
+            shape = (max(1, round(h * f)), max(1, round(w * f)))
+            im = resize(im, shape, interpolation="area")
+            factors.append((shape[1] / w, shape[0] / h))
+        else:
+            factors.append(None)
+        small.append(im)
+    dets = detect(small)
+    out = []
+    for d, f in zip(dets, factors):
+        if f is not None and len(d):
+            d = np.array(d, dtype=float)
+            d[:, [0, 2]] /= f[0]
+            d[:, [1, 3]] /= f[1]
+        out.append(d)
+    return out
 
 
 def detector_tags(tags):
@@ -118,7 +157,7 @@ of shape (n_samples, 4)
         True ``(left, top, right, bottom)`` boxes of each image; ``k_i`` may
         be 0 (an image without faces). A fifth score column is dropped. A
         2-D array gives one box per image (all-NaN rows: no face), as
-        :meth:`~skface.base.DetectorMixin.transform` returns them.
+        :meth:`~skface.detection.DetectorMixin.transform` returns them.
     n_samples : int
         Number of images.
 

@@ -9,12 +9,18 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
 
-from ..base import DetectorMixin
+from ..utils._faces import clip_detections
 from ..utils._optional import import_cv2
 from ..utils.validation import check_images
-from ._common import COMMON_CONSTRAINTS, borrow, detector_tags, pack_detections
+from ._base import DetectorMixin
+from ._common import (
+    COMMON_CONSTRAINTS,
+    borrow,
+    detect_shrunk,
+    detector_tags,
+    pack_detections,
+)
 
 __all__ = ["HaarFaceDetector"]
 
@@ -37,8 +43,17 @@ def _cascade_path(name):
 
 def _load_cascade(path):
     cv2 = import_cv2()
-    cascade = cv2.CascadeClassifier(path)
-    if cascade.empty():
+    cascade = cv2.CascadeClassifier()
+    try:
+        # The constructor turns a parse error into a SystemError; load() raises
+        # cv2.error, or returns False, for a file that is not a cascade.
+        loaded = cascade.load(path)
+    except (cv2.error, SystemError) as exc:
+        reason = str(exc).strip().splitlines()[-1][:200]
+        raise ValueError(
+            f"{path!r} is not a valid OpenCV cascade file: {reason}"
+        ) from None
+    if not loaded or cascade.empty():
         raise ValueError(f"{path!r} is not an OpenCV cascade file")
     return cascade
 
@@ -154,7 +169,8 @@ class HaarFaceDetector(DetectorMixin, BaseEstimator):
         Overlapping raw detections needed to keep a face. Higher gives fewer
         false faces and misses more faces.
     min_size : int or tuple of (int, int), default=(30, 30)
-        Smallest face ``(width, height)`` in pixels.
+        Smallest face ``(width, height)`` in pixels of the searched image
+        (the copy shrunk to ``max_size`` for a large photo).
     equalize : {'hist', 'clahe'} or None, default=None
         Contrast pre-step on the grey image: global histogram equalisation or
         CLAHE (clip 2.0, 8x8 tiles).
@@ -166,6 +182,20 @@ class HaarFaceDetector(DetectorMixin, BaseEstimator):
         Which detection :meth:`transform` keeps per image.
     on_missing : {'raise', 'nan', 'whole'}, default='raise'
         What :meth:`transform` returns for an image without a face.
+    clip : bool, default=True
+        Clip the boxes to the image, as face_recognition does, so
+        ``image[top:bottom, left:right]`` is the visible part of a face cut
+        by the border. ``False`` keeps the detector's raw box, which may
+        extend past the border (negative ``left``...). Landmark extractors
+        and encoders always work in the raw box.
+    max_size : int or None, default=1600
+        Photos whose longer side exceeds ``max_size`` pixels are searched on
+        a copy shrunk to that size (area averaging,
+        :func:`skface.utils.resize`) and the boxes are scaled back: a
+        24-megapixel photo takes a second instead of minutes. Faces smaller
+        than the detector's smallest face times ``max(H, W) / max_size``
+        are missed (raise ``upsample`` or ``max_size`` for them). ``None``
+        searches the full image.
     n_jobs : int, default=None
         Threads over images (OpenCV releases the GIL; it also parallelises
         inside one image). ``None`` follows :func:`joblib.parallel_config`.
@@ -225,6 +255,8 @@ class HaarFaceDetector(DetectorMixin, BaseEstimator):
         eye_check=False,
         select="largest",
         on_missing="raise",
+        clip=True,
+        max_size=1600,
         n_jobs=None,
     ):
         self.cascade = cascade
@@ -235,6 +267,8 @@ class HaarFaceDetector(DetectorMixin, BaseEstimator):
         self.eye_check = eye_check
         self.select = select
         self.on_missing = on_missing
+        self.clip = clip
+        self.max_size = max_size
         self.n_jobs = n_jobs
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -268,6 +302,10 @@ class HaarFaceDetector(DetectorMixin, BaseEstimator):
         """
         min_size = _check_min_size(self.min_size)
         path = _cascade_path(self.cascade)
+        if os.path.isdir(path):
+            raise ValueError(
+                f"cascade {self.cascade!r} is a folder, not a cascade XML file"
+            )
         if not os.path.isfile(path):
             raise ValueError(
                 f"cascade must be one of {list(CASCADES)} or the path of a cascade "
@@ -291,7 +329,8 @@ class HaarFaceDetector(DetectorMixin, BaseEstimator):
             Per image, ``(left, top, right, bottom, score)`` rows sorted by
             decreasing score.
         """
-        check_is_fitted(self)
+        if not hasattr(self, "cascade_path_"):  # unfitted: pretrained cascades
+            self._validate_params()
         images = check_images(X, dtype="uint8", channels="keep", stack=False)
         min_size, path, eye_path = self._settings()
         func = functools.partial(
@@ -303,7 +342,14 @@ class HaarFaceDetector(DetectorMixin, BaseEstimator):
             min_neighbors=int(self.min_neighbors),
             min_size=min_size,
         )
-        return self._map_images(func, images, prefer="threads")
+        dets = detect_shrunk(
+            images,
+            self.max_size,
+            lambda ims: self._map_images(func, ims, prefer="threads"),
+        )
+        return clip_detections(dets, images) if self.clip else dets
 
     def __sklearn_tags__(self):
-        return detector_tags(super().__sklearn_tags__())
+        tags = detector_tags(super().__sklearn_tags__())
+        tags.requires_fit = False  # unfitted, the cascades are pretrained
+        return tags

@@ -7,17 +7,20 @@ import logging
 from numbers import Integral, Real
 
 import joblib
+import numpy as np
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..base import DetectorMixin
+from ..utils._faces import clip_detections
 from ..utils._optional import import_dlib
 from ..utils.validation import check_images
+from ._base import DetectorMixin
 from ._common import (
     COMMON_CONSTRAINTS,
     borrow,
     check_box_targets,
+    detect_shrunk,
     detector_tags,
     dlib_to_boxes,
     from_file_bytes,
@@ -52,11 +55,27 @@ def _run_hog(image, data, upsample, threshold):
     return pack_detections(dlib_to_boxes(rects), scores)
 
 
+def _is_class_labels(y):
+    """Whether ``y`` is 1-D class labels (one scalar per image), not boxes."""
+    if y is None:
+        return False
+    if hasattr(y, "to_numpy"):  # pandas Series
+        y = y.to_numpy()
+    if isinstance(y, np.ndarray) and y.dtype != object:
+        return y.ndim == 1
+    try:
+        return len(y) > 0 and all(np.ndim(v) == 0 for v in y)
+    except TypeError:
+        return False
+
+
 class HOGFaceDetector(DetectorMixin, BaseEstimator):
     """Face detector on dlib's HOG features and a linear SVM.
 
     Without targets, :meth:`fit` keeps dlib's pretrained frontal face
-    detector (five HOG filters: front, left, right, and two rotated views).
+    detector (five HOG filters: front, left, right, and two rotated views),
+    which an unfitted detector also uses: ``HOGFaceDetector().detect(X)``
+    needs no ``fit``.
     With targets, ``fit(X, y=boxes)`` trains a new detector on the given
     boxes with dlib's structural SVM object-detector trainer, so the same
     estimator can learn another face scale, pose or another object.
@@ -78,9 +97,25 @@ class HOGFaceDetector(DetectorMixin, BaseEstimator):
     on_missing : {'raise', 'nan', 'whole'}, default='raise'
         What :meth:`transform` returns for an image without a face: raise a
         ``ValueError`` naming it, a NaN row, or the whole image as the box.
+    clip : bool, default=True
+        Clip the boxes to the image, as face_recognition does, so
+        ``image[top:bottom, left:right]`` is the visible part of a face cut
+        by the border. ``False`` keeps the detector's raw box, which may
+        extend past the border (negative ``left``...). Landmark extractors
+        and encoders always work in the raw box.
+    max_size : int or None, default=1600
+        Photos whose longer side exceeds ``max_size`` pixels are searched on
+        a copy shrunk to that size (area averaging,
+        :func:`skface.utils.resize`) and the boxes are scaled back: a
+        24-megapixel photo takes a second instead of minutes. Faces smaller
+        than the detector's smallest face times ``max(H, W) / max_size``
+        are missed (raise ``upsample`` or ``max_size`` for them). ``None``
+        searches the full image.
     train : {'auto', True, False}, default='auto'
         Whether :meth:`fit` trains a new detector: ``'auto'`` trains when
-        boxes ``y`` are given; ``False`` always keeps the pretrained detector
+        boxes ``y`` are given (a 1-D ``y`` of class labels, as a
+        :class:`~sklearn.pipeline.Pipeline` passes to every step, keeps the
+        pretrained detector); ``False`` always keeps the pretrained detector
         (``y`` then only serves :meth:`score`, e.g. to tune ``upsample`` and
         ``threshold`` with ``GridSearchCV``); ``True`` requires ``y``.
     C : float, default=5.0
@@ -92,7 +127,7 @@ class HOGFaceDetector(DetectorMixin, BaseEstimator):
         Training only. Side, in pixels, of the sliding window (its area is
         ``window_size ** 2``; the aspect ratio follows the mean training
         box). Smaller windows find smaller faces with less detail.
-    add_left_right_image_flips : bool, default=True
+    horizontal_flip : bool, default=True
         Training only. Also train on mirrored images (faces are left/right
         symmetric); doubles the training set.
     upsample_limit : int, default=2
@@ -136,8 +171,9 @@ class HOGFaceDetector(DetectorMixin, BaseEstimator):
     Notes
     -----
     Boxes are ``(left, top, right, bottom)`` pixel edges: dlib's inclusive
-    ``rectangle(l, t, r, b)`` becomes ``(l, t, r + 1, b + 1)``. Boxes may
-    extend past the image border (a face cut by the border).
+    ``rectangle(l, t, r, b)`` becomes ``(l, t, r + 1, b + 1)``. With
+    ``clip=False`` boxes may extend past the image border (a face cut by the
+    border); by default they are clipped to it.
 
     References
     ----------
@@ -163,7 +199,7 @@ class HOGFaceDetector(DetectorMixin, BaseEstimator):
         "C": [Interval(Real, 0, None, closed="neither")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
         "window_size": [Interval(Integral, 16, None, closed="left")],
-        "add_left_right_image_flips": ["boolean"],
+        "horizontal_flip": ["boolean"],
         "upsample_limit": [Interval(Integral, 0, None, closed="left")],
         "max_train_time": [Interval(Real, 0, None, closed="neither"), None],
         "verbose": ["verbose"],
@@ -177,11 +213,13 @@ class HOGFaceDetector(DetectorMixin, BaseEstimator):
         threshold=0.0,
         select="largest",
         on_missing="raise",
+        clip=True,
+        max_size=1600,
         train="auto",
         C=5.0,
         epsilon=0.01,
         window_size=80,
-        add_left_right_image_flips=True,
+        horizontal_flip=True,
         upsample_limit=2,
         max_train_time=None,
         n_jobs=None,
@@ -191,11 +229,13 @@ class HOGFaceDetector(DetectorMixin, BaseEstimator):
         self.threshold = threshold
         self.select = select
         self.on_missing = on_missing
+        self.clip = clip
+        self.max_size = max_size
         self.train = train
         self.C = C
         self.epsilon = epsilon
         self.window_size = window_size
-        self.add_left_right_image_flips = add_left_right_image_flips
+        self.horizontal_flip = horizontal_flip
         self.upsample_limit = upsample_limit
         self.max_train_time = max_train_time
         self.n_jobs = n_jobs
@@ -212,14 +252,25 @@ class HOGFaceDetector(DetectorMixin, BaseEstimator):
         y : list of array-like of shape (k_i, 4), default=None
             True ``(left, top, right, bottom)`` face boxes of each image
             (``k_i`` may be 0). ``None`` keeps dlib's pretrained detector
-            (see ``train``).
+            (see ``train``), and so does a 1-D ``y``: class labels meant for
+            a later step of a :class:`~sklearn.pipeline.Pipeline`.
 
         Returns
         -------
         self : HOGFaceDetector
             Fitted detector.
         """
-        train = y is not None if isinstance(self.train, str) else bool(self.train)
+        labels = _is_class_labels(y)
+        if isinstance(self.train, str):
+            # 1-D y: class labels of a later Pipeline step, not boxes.
+            train = y is not None and not labels
+        else:
+            train = bool(self.train)
+        if train and labels:
+            raise ValueError(
+                "train=True needs boxes y (one (k_i, 4) array per image), got "
+                "a 1-D y of class labels"
+            )
         # Training converts to RGB uint8 (dlib's trainer); otherwise validate only.
         dtype, channels = ("uint8", "rgb") if train else (None, "keep")
         images = check_images(X, dtype=dtype, channels=channels, stack=False)
@@ -244,7 +295,7 @@ class HOGFaceDetector(DetectorMixin, BaseEstimator):
         opts.C = float(self.C)
         opts.epsilon = float(self.epsilon)
         opts.detection_window_size = int(self.window_size) ** 2
-        opts.add_left_right_image_flips = bool(self.add_left_right_image_flips)
+        opts.add_left_right_image_flips = bool(self.horizontal_flip)
         opts.num_threads = max(1, joblib.effective_n_jobs(self.n_jobs))
         opts.be_verbose = bool(self.verbose)
         if hasattr(opts, "upsample_limit"):
@@ -266,7 +317,7 @@ class HOGFaceDetector(DetectorMixin, BaseEstimator):
     def detector_(self):
         """The native ``dlib.fhog_object_detector`` (built lazily, not pickled)."""
         check_is_fitted(self)
-        return _load_hog(self.detector_bytes_)
+        return _load_hog(getattr(self, "detector_bytes_", None))
 
     def detect(self, X):
         """Find every face of every image.
@@ -283,15 +334,23 @@ class HOGFaceDetector(DetectorMixin, BaseEstimator):
             Per image, ``(left, top, right, bottom, score)`` rows sorted by
             decreasing score; ``k_i`` is 0 when no face is found.
         """
-        check_is_fitted(self)
+        if not hasattr(self, "pretrained_"):  # unfitted: the pretrained model
+            self._validate_params()
         images = check_images(X, dtype="uint8", channels="keep", stack=False)
         func = functools.partial(
             _run_hog,
-            data=self.detector_bytes_,
-            upsample=int(self.upsample) + self.training_upsample_,
+            data=getattr(self, "detector_bytes_", None),
+            upsample=int(self.upsample) + getattr(self, "training_upsample_", 0),
             threshold=float(self.threshold),
         )
-        return self._map_images(func, images, prefer="threads")
+        dets = detect_shrunk(
+            images,
+            self.max_size,
+            lambda ims: self._map_images(func, ims, prefer="threads"),
+        )
+        return clip_detections(dets, images) if self.clip else dets
 
     def __sklearn_tags__(self):
-        return detector_tags(super().__sklearn_tags__())
+        tags = detector_tags(super().__sklearn_tags__())
+        tags.requires_fit = False  # unfitted, it is dlib's pretrained detector
+        return tags

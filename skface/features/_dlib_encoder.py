@@ -12,10 +12,14 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, check_random_state
 
 from ..base import ImageEstimatorMixin
+from ..datasets import get_model_path
+from ..detection import HOGFaceDetector
+from ..utils._boxes import select_boxes
+from ..utils._faces import FaceRows, clip_boxes, detect_unclipped
+from ..utils._image import resize
 from ..utils._native import borrow, to_dlib_rectangle
 from ..utils._optional import import_dlib
 from ..utils.validation import check_boxes
-from ._thumbnail import _area_weights
 
 __all__ = ["DlibFaceEncoder"]
 
@@ -31,9 +35,16 @@ N_FEATURES = 128
 
 def _load_handle(kind, path):
     dlib = import_dlib()
-    if kind == "encoder":
-        return dlib.face_recognition_model_v1(path)
-    return dlib.shape_predictor(path)
+    try:
+        if kind == "encoder":
+            return dlib.face_recognition_model_v1(path)
+        return dlib.shape_predictor(path)
+    except RuntimeError as exc:  # dlib's error for a corrupt or foreign file
+        what = "face encoder (ResNet)" if kind == "encoder" else "shape predictor"
+        reason = " ".join(str(exc).split())[:200]
+        raise ValueError(
+            f"{path!r} is not a dlib {what} model file ({reason})"
+        ) from None
 
 
 def _borrow(kind, path):
@@ -88,16 +99,9 @@ def _jitter(chip, jitters):
 
 def _resize_chip(chip):
     """Bring a face chip to 150x150 (area averaging when shrinking)."""
-    h, w = chip.shape[:2]
-    if (h, w) == (CHIP_SIZE, CHIP_SIZE):
+    if chip.shape[:2] == (CHIP_SIZE, CHIP_SIZE):
         return chip
-    if h >= CHIP_SIZE and w >= CHIP_SIZE:
-        Ah, Aw = _area_weights(h, CHIP_SIZE), _area_weights(w, CHIP_SIZE)
-        out = np.einsum(
-            "ih,hwc,jw->ijc", Ah, chip.astype(np.float64), Aw, optimize=True
-        )
-        return np.ascontiguousarray(np.clip(np.rint(out), 0, 255).astype(np.uint8))
-    return import_dlib().resize_image(chip, CHIP_SIZE, CHIP_SIZE)
+    return resize(chip, CHIP_SIZE)
 
 
 def _face_window(image, box):
@@ -173,13 +177,14 @@ class DlibFaceEncoder(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
     photos of different people farther (99.38% on the LFW benchmark).
     The embeddings feed any scikit-learn classifier, e.g.
     ``make_pipeline(DlibFaceEncoder(), SVC())``, or a nearest-neighbour
-    search.
+    search. The models are pretrained: ``DlibFaceEncoder().transform(X)``
+    needs no ``fit``.
 
     Parameters
     ----------
     input : {'photos', 'chips'}, default='photos'
         ``'photos'``: find the face with ``detector``, place dlib's 5
-        landmarks (``shape_model``) and cut the aligned chip the way dlib
+        landmarks (``shape_model_path``) and cut the aligned chip the way dlib
         does (``dlib.get_face_chip``). ``'chips'``: ``X`` holds face chips
         already aligned like dlib's (e.g. from ``dlib.get_face_chip``); they
         are resized to 150x150 if needed.
@@ -202,10 +207,10 @@ class DlibFaceEncoder(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
     padding : float, default=0.25
         Margin around the face in the aligned chip, as a fraction of the face
         size (dlib's default, the one the model was trained with).
-    model : str or path, default='face_encoder'
+    model_path : str or path, default='face_encoder'
         The ResNet model file, resolved by
         :func:`skface.datasets.get_model_path`.
-    shape_model : str or path, default='landmarks_5'
+    shape_model_path : str or path, default='landmarks_5'
         Shape predictor aligning the chips with ``input='photos'`` (dlib's
         5-point model; a 68-point model also works).
     random_state : int, RandomState instance or None, default=None
@@ -262,8 +267,8 @@ class DlibFaceEncoder(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
         "on_missing": [StrOptions({"raise", "nan", "whole"})],
         "num_jitters": [Interval(Integral, 0, None, closed="left")],
         "padding": [Interval(Real, 0, None, closed="left")],
-        "model": [str, os.PathLike],
-        "shape_model": [str, os.PathLike],
+        "model_path": [str, os.PathLike],
+        "shape_model_path": [str, os.PathLike],
         "random_state": ["random_state"],
         "n_jobs": [Integral, None],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
@@ -277,8 +282,8 @@ class DlibFaceEncoder(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
         on_missing="raise",
         num_jitters=0,
         padding=0.25,
-        model="face_encoder",
-        shape_model="landmarks_5",
+        model_path="face_encoder",
+        shape_model_path="landmarks_5",
         random_state=None,
         n_jobs=None,
         batch_size=8,
@@ -288,8 +293,8 @@ class DlibFaceEncoder(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
         self.on_missing = on_missing
         self.num_jitters = num_jitters
         self.padding = padding
-        self.model = model
-        self.shape_model = shape_model
+        self.model_path = model_path
+        self.shape_model_path = shape_model_path
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.batch_size = batch_size
@@ -335,20 +340,29 @@ class DlibFaceEncoder(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
         return self._check_images(X, dtype="uint8", channels="rgb", stack=False)
 
     def _fit(self, images):
-        from ..datasets import get_model_path
-
-        get_model_path(self.model)
+        # Load the models once (pooled per process): a corrupt file fails here.
+        with _borrow("encoder", get_model_path(self.model_path)):
+            pass
         self.detector_ = None
         if self.input == "photos":
-            get_model_path(self.shape_model)
+            with _borrow("shape", get_model_path(self.shape_model_path)):
+                pass
             detector = self.detector
             if detector is None:
-                from ..detection import HOGFaceDetector
-
                 detector = HOGFaceDetector(upsample=1, n_jobs=self.n_jobs)
             self.detector_ = clone(detector).fit(images, None)
         self.n_features_out_ = N_FEATURES
         return self
+
+    def _get_detector(self, images):
+        """The fitted detector; unfitted, the one :meth:`fit` would make."""
+        if hasattr(self, "detector_"):
+            return self.detector_
+        self._validate_params()
+        detector = self.detector
+        if detector is None:
+            detector = HOGFaceDetector(upsample=1, n_jobs=self.n_jobs)
+        return clone(detector).fit(images, None)
 
     # -------------------------------------------------------------- transform
     def transform(self, X, boxes=None):
@@ -377,21 +391,21 @@ class DlibFaceEncoder(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
         return self._transform(images, boxes)
 
     def _transform(self, images, boxes=None):
-        from ..datasets import get_model_path
-
+        if not hasattr(self, "n_features_out_"):  # unfitted: pretrained models
+            self._validate_params()
         jitters = (
             _draw_jitters(self.num_jitters, self.random_state)
             if self.num_jitters > 1
             else np.empty((0, 5))
         )
-        encoder_path = get_model_path(self.model)
+        encoder_path = get_model_path(self.model_path)
         if self.input == "photos":
             if boxes is None:
                 boxes = self._face_boxes(images)
             items = [_face_window(im, box) for im, box in zip(images, boxes)]
             func = functools.partial(
                 _encode_windows,
-                shape_path=get_model_path(self.shape_model),
+                shape_path=get_model_path(self.shape_model_path),
                 padding=float(self.padding),
                 encoder_path=encoder_path,
                 jitters=jitters,
@@ -409,13 +423,75 @@ class DlibFaceEncoder(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
 
     def _face_boxes(self, images):
         """One ``(left, top, right, bottom)`` box per image, NaN when missing."""
-        from ..base import select_boxes
-
+        # The detector's raw boxes: a face cut by the border keeps its size.
+        detector = self._get_detector(images)
         return select_boxes(
-            self.detector_.detect(images),
+            detect_unclipped(detector, images)[0],
             [im.shape[:2] for im in images],
-            select=getattr(self.detector_, "select", "largest"),
+            select=getattr(detector, "select", "largest"),
             on_missing=self.on_missing,
+        )
+
+    def transform_faces(self, X):
+        """Embed every face of every photo, each photo searched once.
+
+        Parameters
+        ----------
+        X : (n_samples, H, W[, C]) ndarray, list of ndarray or list of path
+            Photos (``input='photos'`` only).
+
+        Returns
+        -------
+        faces : :class:`skface.utils.FaceRows`
+            One row per face: ``image_index`` ``(n_faces,)``, ``boxes``
+            ``(n_faces, 4)`` (clipped to the photo when the detector's
+            ``clip`` is true; the embedding always uses the raw box),
+            ``scores`` ``(n_faces,)`` and ``embeddings`` ``(n_faces, 128)``.
+            Faces of one photo are consecutive, in the detector's order
+            (decreasing score); a photo without a face has no row, whatever
+            ``on_missing`` says.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skimage.data import astronaut
+        >>> from skface.features import DlibFaceEncoder
+        >>> img = astronaut()
+        >>> two = np.concatenate([img, img[:, ::-1]], axis=1)  # two faces
+        >>> faces = DlibFaceEncoder().fit([two]).transform_faces([two, img])
+        >>> faces.image_index[faces.scores > 0.5].tolist()
+        [0, 0, 1]
+        >>> faces.embeddings.shape[1]
+        128
+        """
+        check_is_fitted(self)
+        if self.input != "photos":
+            raise ValueError(
+                "transform_faces finds the faces of photos; with input='chips' "
+                "every image is one face: use transform"
+            )
+        images = self._load(X)
+        found, clip = detect_unclipped(self._get_detector(images), images)
+        counts = [len(d) for d in found]
+        dets = np.concatenate([np.empty((0, 5)), *found])
+        image_index = np.repeat(np.arange(len(images)), counts)
+        if len(dets):
+            # The photo of each face, repeated by reference (no copy).
+            embeddings = self._transform([images[i] for i in image_index], dets[:, :4])
+        else:
+            embeddings = np.empty((0, N_FEATURES))
+        boxes = dets[:, :4]
+        if clip:
+            boxes = np.concatenate(
+                [np.empty((0, 4))]
+                + [clip_boxes(d[:, :4], im.shape) for d, im in zip(found, images)]
+            )
+        return FaceRows(
+            image_index=image_index,
+            boxes=boxes,
+            scores=dets[:, 4],
+            n_images=len(images),
+            embeddings=embeddings,
         )
 
     def get_feature_names_out(self, input_features=None):
@@ -434,3 +510,8 @@ class DlibFaceEncoder(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
         return np.asarray(
             [f"dlibfaceencoder{i}" for i in range(N_FEATURES)], dtype=object
         )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False  # unfitted, it uses the pretrained models
+        return tags

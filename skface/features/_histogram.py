@@ -6,11 +6,13 @@ from functools import partial
 from numbers import Integral
 
 import numpy as np
+from skimage import color
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import ImageEstimatorMixin
+from ..utils._image import check_masks
 
 __all__ = ["ColorHistogram"]
 
@@ -46,8 +48,6 @@ def _convert(image, color_space):
         image = image / 65535.0
     if color_space == "rgb":
         return image
-    from skimage import color
-
     return color.rgb2hsv(image) if color_space == "hsv" else color.rgb2lab(image)
 
 
@@ -197,32 +197,13 @@ class ColorHistogram(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
     def _check_masks(masks, images):
         if masks is None:
             return [None] * len(images)
-        if isinstance(masks, np.ndarray) and masks.ndim == 2:
-            raise ValueError(
-                f"masks has shape {masks.shape}; expected one (H, W) mask per "
-                "image, e.g. masks[np.newaxis] for a single image"
-            )
-        masks = list(masks)
-        if len(masks) != len(images):
-            raise ValueError(
-                f"masks has {len(masks)} masks but there are {len(images)} images"
-            )
-        out = []
-        for i, (m, im) in enumerate(zip(masks, images, strict=True)):
-            m = np.asarray(m)
-            if m.shape != im.shape[:2]:
-                raise ValueError(
-                    f"masks[{i}] has shape {m.shape} but X[{i}] is "
-                    f"{im.shape[0]}x{im.shape[1]} pixels"
-                )
-            if m.dtype != bool:
-                if m.dtype.kind not in "biuf" or not np.isin(m, (0, 1)).all():
-                    raise ValueError(
-                        f"masks[{i}] must be boolean (or 0/1), got dtype {m.dtype}"
-                    )
-                m = m.astype(bool)
-            out.append(m)
-        return out
+        return check_masks(
+            masks,
+            [im.shape for im in images],
+            broadcast=False,
+            allow_empty=True,
+            allow_binary=True,
+        )
 
     def get_feature_names_out(self, input_features=None):
         """Names ``r_bin0, ..., g_bin0, ..., b_bin{bins-1}``.

@@ -1,6 +1,7 @@
 """Facial landmarks: dlib shape predictors, pretrained (68 or 5 points) or
-trained on your own annotations."""
+trained on your own annotations, and their named groups."""
 
 from ._extractor import LandmarkExtractor
+from ._groups import LANDMARK_GROUPS, landmark_groups
 
-__all__ = ["LandmarkExtractor"]
+__all__ = ["LANDMARK_GROUPS", "LandmarkExtractor", "landmark_groups"]

@@ -14,7 +14,12 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..base import ON_MISSING, ImageEstimatorMixin, select_boxes
+from ..base import ImageEstimatorMixin
+from ..datasets import get_model_path
+from ..detection import HOGFaceDetector
+from ..metrics._landmarks import landmark_error
+from ..utils._boxes import ON_MISSING, select_boxes
+from ..utils._faces import FaceRows, clip_boxes, detect_unclipped
 from ..utils._random import draw_seed
 from ..utils.validation import check_boxes, check_images, check_landmarks
 from ._native import load_predictor, predict_shape, predictor_n_points
@@ -51,31 +56,42 @@ def _as_detections(d):
     return d[:, :5]
 
 
-def _detect(detector, images):
-    """Per image, the ``(k, 5)`` detections (a ``(0, 5)`` array if none)."""
+def _detect(detector, images, *, with_clip=False):
+    """Per image, the ``(k, 5)`` detections (a ``(0, 5)`` array if none).
+
+    Boxes are the detector's raw ones (not clipped to the image: the shape
+    predictor needs the whole face box). With ``with_clip``, also return
+    whether the detector clips the boxes it reports.
+    """
     if hasattr(detector, "detect"):
-        return [_as_detections(d) for d in detector.detect(images)]
-    boxes = np.asarray(detector.transform(images), dtype=np.float64).reshape(-1, 4)
-    return [
-        np.empty((0, 5)) if np.isnan(b).any() else np.append(b, 1.0)[None]
-        for b in boxes
-    ]
+        dets, clip = detect_unclipped(detector, images)
+        dets = [_as_detections(d) for d in dets]
+    else:
+        boxes = np.asarray(detector.transform(images), dtype=np.float64).reshape(-1, 4)
+        dets = [
+            np.empty((0, 5)) if np.isnan(b).any() else np.append(b, 1.0)[None]
+            for b in boxes
+        ]
+        clip = False
+    return (dets, clip) if with_clip else dets
 
 
 def _landmarks_chunk(task, *, model, detector, select, on_missing, n_points, all_faces):
     """Landmarks of a chunk of images (runs in a joblib worker).
 
     ``task`` is ``(start, images, boxes)``; ``boxes`` is None to detect.
-    Returns a list with one ``(p, 2)`` array per image (or ``(k, p, 2)``
-    with ``all_faces``).
+    Returns a list with one ``(p, 2)`` array per image (or, with
+    ``all_faces``, a ``((k, 5) detections, (k, p, 2) landmarks)`` pair).
     """
     start, images, boxes = task
     predictor = load_predictor(model)
     if all_faces:
         out = []
-        for img, dets in zip(images, _detect(detector, images), strict=True):
+        found, clip = _detect(detector, images, with_clip=True)
+        for img, dets in zip(images, found, strict=True):
             faces = [predict_shape(predictor, img, box) for box in dets[:, :4]]
-            out.append(np.array(faces).reshape(len(faces), n_points, 2))
+            shown = clip_boxes(dets, img.shape) if clip else dets
+            out.append((shown, np.array(faces).reshape(len(faces), n_points, 2)))
         return out
     if boxes is None:
         # Missing faces come back as NaN rows, handled below with the
@@ -110,6 +126,8 @@ class LandmarkExtractor(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
     pretrained 68- or 5-point model; with ``y``, it trains a new predictor
     with ``dlib.train_shape_predictor``, whose options are the parameters
     below (same names and defaults as ``dlib.shape_predictor_training_options``).
+    An unfitted extractor uses the pretrained model and the default
+    detector: ``LandmarkExtractor().landmarks(X)`` needs no ``fit``.
 
     Parameters
     ----------
@@ -136,8 +154,12 @@ class LandmarkExtractor(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
         Which face to keep when the detector finds several: the largest box
         or the highest score.
     n_jobs : int, default=None
-        Workers for per-image detection and prediction (joblib); ``None``
-        follows :func:`joblib.parallel_config` (1 when unset).
+        Workers for per-image detection and prediction (joblib), and the
+        threads of dlib's trainer in :meth:`fit`; ``None`` follows
+        :func:`joblib.parallel_config` (1 when unset). A fixed
+        ``random_state`` and ``n_jobs`` reproduce a trained model exactly;
+        another number of threads sums floats in another order and gives a
+        slightly different model.
     train_boxes : {'detector', 'landmarks'}, default='detector'
         Training face boxes when :meth:`fit` gets ``y`` but no ``boxes``.
         ``'detector'``: the detection that best overlaps each face's
@@ -167,11 +189,6 @@ class LandmarkExtractor(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
         Locality prior of the split features (larger: closer pixel pairs).
     feature_pool_region_padding : float, default=0.0
         Padding of the region where feature pixels are sampled.
-    n_threads : int, default=None
-        Threads of dlib's trainer; ``None`` uses ``n_jobs`` resolved by
-        joblib (1 when unset). A fixed ``random_state`` and ``n_threads``
-        reproduce a model exactly; another number of threads sums floats in
-        another order and gives a slightly different model.
     random_state : int, RandomState instance or None, default=None
         Seeds dlib's trainer (its ``random_seed`` string).
     verbose : int, default=0
@@ -240,7 +257,6 @@ class LandmarkExtractor(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
         "oversampling_translation_jitter": [Interval(Real, 0, None, closed="left")],
         "lambda_param": [Interval(Real, 0, None, closed="neither")],
         "feature_pool_region_padding": [Interval(Real, 0, None, closed="left")],
-        "n_threads": [Interval(Integral, 1, None, closed="left"), None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -265,7 +281,6 @@ class LandmarkExtractor(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
         oversampling_translation_jitter=0.0,
         lambda_param=0.1,
         feature_pool_region_padding=0.0,
-        n_threads=None,
         random_state=None,
         verbose=0,
     ):
@@ -286,7 +301,6 @@ class LandmarkExtractor(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
         self.oversampling_translation_jitter = oversampling_translation_jitter
         self.lambda_param = lambda_param
         self.feature_pool_region_padding = feature_pool_region_padding
-        self.n_threads = n_threads
         self.random_state = random_state
         self.verbose = verbose
 
@@ -332,8 +346,6 @@ class LandmarkExtractor(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
     def _fit_detector(self, images):
         detector = self.detector
         if detector is None:
-            from ..detection import HOGFaceDetector
-
             detector = HOGFaceDetector(upsample=1)
         try:
             check_is_fitted(detector)
@@ -344,8 +356,11 @@ class LandmarkExtractor(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
             return detector
 
     def _fit_pretrained(self):
-        from ..datasets import get_model_path
+        self.model_path_, self.model_bytes_ = self._pretrained_path(), None
+        self.n_points_ = self.n_points
 
+    def _pretrained_path(self):
+        """Path of the pretrained model, checked to predict ``n_points``."""
         name = self.model_path
         if name is None:
             if self.n_points not in _PRETRAINED:
@@ -362,8 +377,7 @@ class LandmarkExtractor(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
                 f"model {path!r} predicts {found} points but n_points="
                 f"{self.n_points}; set n_points={found}"
             )
-        self.model_path_, self.model_bytes_ = path, None
-        self.n_points_ = self.n_points
+        return path
 
     def _fit_trained(self, images, y, boxes):
         n = len(images)
@@ -379,9 +393,7 @@ class LandmarkExtractor(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
             boxes = landmark_boxes(y, BOX_PADDING)
         else:
             boxes = self._detected_training_boxes(images, y)
-        n_threads = self.n_threads
-        if n_threads is None:
-            n_threads = joblib.effective_n_jobs(self.n_jobs)
+        n_threads = joblib.effective_n_jobs(self.n_jobs)
         params = {name: getattr(self, name) for name in _TRAINING_PARAMS}
         self.model_bytes_ = train_shape_predictor(
             images,
@@ -419,7 +431,14 @@ class LandmarkExtractor(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
         return boxes
 
     # ------------------------------------------------------------ predict
+    @property
+    def _n_points(self):
+        """Points per face: the fitted model's, or ``n_points`` unfitted."""
+        return getattr(self, "n_points_", self.n_points)
+
     def _model_key(self):
+        if not hasattr(self, "n_points_"):  # unfitted: the pretrained model
+            return ("path", self._pretrained_path())
         if self.model_bytes_ is not None:
             return ("bytes", self.model_bytes_)
         return ("path", self.model_path_)
@@ -430,13 +449,18 @@ class LandmarkExtractor(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
             raise ValueError(
                 f"on_missing must be 'raise', 'nan' or 'whole', got {on_missing!r}"
             )
+        if hasattr(self, "detector_"):
+            detector = self.detector_
+        else:  # unfitted: the pretrained model and the default detector
+            self._validate_params()
+            detector = self._fit_detector(images)
         func = functools.partial(
             _landmarks_chunk,
             model=self._model_key(),
-            detector=self.detector_,
+            detector=detector,
             select=self.select,
             on_missing=on_missing,
-            n_points=self.n_points_,
+            n_points=self._n_points,
             all_faces=all_faces,
         )
         # Chunks, not single images, so that a detector can batch its work
@@ -454,7 +478,7 @@ class LandmarkExtractor(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
         prefer = (
             "threads"
             if boxes is not None
-            else getattr(self.detector_, "_parallel_prefer", None)
+            else getattr(detector, "_parallel_prefer", None)
         )
         parts = self._map_images(func, tasks, prefer=prefer)
         return [r for part in parts for r in part]
@@ -483,10 +507,13 @@ class LandmarkExtractor(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
         if boxes is not None:
             boxes = check_boxes(boxes, n_samples=len(images), allow_nan=True)
         out = self._run(images, boxes)
-        return np.stack(out).reshape(len(images), self.n_points_, 2)
+        return np.stack(out).reshape(len(images), self._n_points, 2)
 
     def landmarks_all(self, X):
         """Landmarks of every face the detector finds in each image.
+
+        Every image is searched once; each face gets its landmarks, its box
+        and its detection score.
 
         Parameters
         ----------
@@ -495,13 +522,39 @@ class LandmarkExtractor(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
 
         Returns
         -------
-        landmarks : list of ndarray of shape (k_i, n_points, 2)
-            Per image, one entry per detection, in the detector's order
-            (decreasing score); ``k_i = 0`` when there is no face.
+        faces : :class:`skface.utils.FaceRows`
+            One row per face: ``image_index`` ``(n_faces,)``, ``boxes``
+            ``(n_faces, 4)`` (clipped to the image when the detector's
+            ``clip`` is true), ``scores`` ``(n_faces,)`` and ``landmarks``
+            ``(n_faces, n_points, 2)``; faces of one image are consecutive,
+            in the detector's order (decreasing score), and an image without
+            a face has no row. ``faces.split("landmarks")`` gives the
+            ``(k_i, n_points, 2)`` landmarks of each image.
+
+        Examples
+        --------
+        >>> from skimage.data import astronaut
+        >>> from skface.landmarks import LandmarkExtractor
+        >>> faces = LandmarkExtractor().fit([astronaut()]).landmarks_all([astronaut()])
+        >>> faces.boxes[0], faces.landmarks.shape[1:]  # best face first
+        (array([175.,  76., 266., 167.]), (68, 2))
         """
         check_is_fitted(self)
         images = check_images(X, dtype="uint8", channels="keep", stack=False)
-        return self._run(images, None, all_faces=True)
+        per_image = self._run(images, None, all_faces=True)
+        dets = [d for d, _ in per_image]
+        counts = [len(d) for d in dets]
+        found = np.concatenate([np.empty((0, 5)), *dets])
+        landmarks = np.concatenate(
+            [np.empty((0, self._n_points, 2)), *(lm for _, lm in per_image)]
+        )
+        return FaceRows(
+            image_index=np.repeat(np.arange(len(images)), counts),
+            boxes=found[:, :4],
+            scores=found[:, 4],
+            n_images=len(images),
+            landmarks=landmarks,
+        )
 
     def transform(self, X, boxes=None):
         """Landmarks as features ``x0, y0, x1, y1, ...``.
@@ -533,7 +586,7 @@ class LandmarkExtractor(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
         feature_names_out : ndarray of str objects
         """
         check_is_fitted(self)
-        names = [f"{c}{i}" for i in range(self.n_points_) for c in "xy"]
+        names = [f"{c}{i}" for i in range(self._n_points) for c in "xy"]
         return np.asarray(names, dtype=object)
 
     def score(self, X, y, boxes=None):
@@ -557,13 +610,16 @@ class LandmarkExtractor(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
             diagonal otherwise). Higher is better. A face the detector
             misses (with ``on_missing='nan'``) counts as an error of 1.0.
         """
-        from ..metrics._landmarks import landmark_error
-
         check_is_fitted(self)
         images = check_images(X, dtype="uint8", channels="keep", stack=False)
-        y = check_landmarks(y, n_samples=len(images), n_points=self.n_points_, name="y")
+        y = check_landmarks(y, n_samples=len(images), n_points=self._n_points, name="y")
         pred = self.landmarks(images, boxes=boxes)
-        normalize = "interocular" if self.n_points_ in (68, 5) else "diagonal"
+        normalize = "interocular" if self._n_points in (68, 5) else "diagonal"
         err = landmark_error(y, pred, normalize=normalize, average=False)
         err = np.where(np.isnan(err), MISSING_FACE_ERROR, err)
         return -float(err.mean())
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False  # unfitted, it uses the pretrained model
+        return tags

@@ -6,6 +6,7 @@ import os
 import tempfile
 
 import numpy as np
+from PIL import Image
 
 from ..metrics import box_iou
 from ..utils._optional import import_dlib
@@ -99,8 +100,6 @@ def _write_dataset(folder, images, landmarks, boxes):
 
     Faces that share the same image array object go into one image entry.
     """
-    from PIL import Image
-
     groups = {}  # id(image) -> (image, [face indices]); keeps insertion order
     for i, img in enumerate(images):
         groups.setdefault(id(img), (img, []))[1].append(i)

@@ -10,7 +10,9 @@ the mean over images, ``None`` the per-image values.
 from __future__ import annotations
 
 import numpy as np
+from skimage.metrics import structural_similarity
 
+from ..utils._image import check_masks
 from ..utils.validation import check_images
 
 __all__ = ["psnr", "ssim", "l1_error", "seam_score"]
@@ -39,23 +41,7 @@ def _check_masks(masks, shapes):
     """Boolean masks, one per image, or None; validated against ``shapes``."""
     if masks is None:
         return [None] * len(shapes)
-    if isinstance(masks, np.ndarray) and masks.ndim == 2:
-        masks = [masks] * len(shapes)
-    if len(masks) != len(shapes):
-        raise ValueError(f"got {len(masks)} masks for {len(shapes)} images")
-    out = []
-    for i, (m, shape) in enumerate(zip(masks, shapes)):
-        m = np.asarray(m)
-        if m.dtype != bool:
-            raise ValueError(f"masks[{i}] must be boolean, got dtype {m.dtype}")
-        if m.shape != tuple(shape):
-            raise ValueError(
-                f"masks[{i}] has shape {m.shape} but its image is {tuple(shape)}"
-            )
-        if not m.any():
-            raise ValueError(f"masks[{i}] selects no pixel")
-        out.append(m)
-    return out
+    return check_masks(masks, shapes)
 
 
 def _reduce(values, reduction):
@@ -143,8 +129,6 @@ def ssim(images_true, images_pred, *, masks=None, reduction="mean"):
     >>> ssim(a, a)
     1.0
     """
-    from skimage.metrics import structural_similarity
-
     a, b, m = _pairs(images_true, images_pred, masks)
     values = []
     for x, y, k in zip(a, b, m):

@@ -20,7 +20,7 @@ from sklearn.utils.validation import check_is_fitted, indexable
 from ..utils._optional import import_optional
 from ..utils._random import draw_seed
 from ._objective import Objective, check_space
-from ._pruning import find_neural_step
+from ._pruning import find_neural_step, interrupted_epoch
 from ._storage import open_study
 
 __all__ = ["OptunaSearch", "optuna_search"]
@@ -283,6 +283,16 @@ class OptunaSearch(MetaEstimatorMixin, BaseEstimator):
         Returns
         -------
         self : OptunaSearch
+
+        Raises
+        ------
+        KeyboardInterrupt
+            On Ctrl-C, also while a neural estimator trains (which skorch
+            would otherwise end as if complete): the search stops, and the
+            interrupted trial is recorded as failed, never as complete; a
+            study in ``storage`` resumes with the next call. Ctrl-C during
+            the refit leaves ``study_`` and ``best_params_`` set and no
+            ``best_estimator_``.
         """
         self._validate_params()
         optuna = import_optional("optuna")
@@ -356,6 +366,15 @@ class OptunaSearch(MetaEstimatorMixin, BaseEstimator):
             start = time.perf_counter()
             est.fit(X, y, **fit_params)
             self.refit_time_ = time.perf_counter() - start
+            epoch = interrupted_epoch(est)
+            if epoch is not None:
+                # Not a half-trained best_estimator_: the study and best_*
+                # stay, the refit is for the caller to run again.
+                raise KeyboardInterrupt(
+                    f"the refit of the best parameters was interrupted in epoch "
+                    f"{epoch}; study_ and best_params_ are set, best_estimator_ "
+                    "is not"
+                )
             self.best_estimator_ = est
         return self
 

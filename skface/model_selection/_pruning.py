@@ -23,7 +23,7 @@ import threading
 
 from sklearn.pipeline import Pipeline
 
-__all__ = ["EpochReporter", "find_neural_step"]
+__all__ = ["EpochReporter", "find_neural_step", "interrupted_epoch"]
 
 
 def find_neural_step(estimator):
@@ -44,6 +44,18 @@ def find_neural_step(estimator):
     if "callbacks" in params and "max_epochs" in params:
         return prefix
     return None
+
+
+def interrupted_epoch(estimator):
+    """Epoch in which Ctrl-C stopped the last fit of a neural step, or None.
+
+    skorch ends a fit interrupted by ``KeyboardInterrupt`` as if it were
+    complete; skface nets note the epoch in ``interrupted_``.
+    """
+    while isinstance(estimator, Pipeline):
+        estimator = estimator.steps[-1][1]
+    net = getattr(estimator, "net_", estimator)
+    return getattr(net, "interrupted_", None)
 
 
 def _auto_monitor(row):

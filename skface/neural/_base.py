@@ -7,6 +7,7 @@ parameters into a private skorch net built in ``fit`` and kept as ``net_``.
 from __future__ import annotations
 
 import inspect
+import warnings
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
@@ -20,8 +21,11 @@ from skorch.dataset import ValidSplit
 from skorch.utils import to_numpy
 
 from ..utils._random import draw_seed, torch_rng_context
-from ._callbacks import verbosity_callbacks
+from ..utils._registry import NEURAL_ESTIMATORS, register_class
+from ._callbacks import TrainingInterruptedWarning, verbosity_callbacks
+from ._device import resolve_device, rng_devices
 from ._net import _BatchLoader, _Net, _TensorDataset
+from ._persistence import load_model, save_model
 
 __all__ = ["BaseNeuralEstimator", "OPTIMIZERS", "resolve_device"]
 
@@ -33,33 +37,6 @@ OPTIMIZERS = {
     "rmsprop": "RMSprop",
     "sgd": "SGD",
 }
-
-
-def resolve_device(device) -> str:
-    """Turn the shared ``device`` parameter into a torch device string.
-
-    ``'auto'`` picks CUDA when available, else the CPU. An explicit CUDA
-    device on a machine without CUDA raises a ``ValueError``.
-    """
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    try:
-        dev = torch.device(device)
-    except (RuntimeError, TypeError) as exc:
-        raise ValueError(
-            f"device must be 'auto', 'cpu', 'cuda' or a torch device string, "
-            f"got {device!r}"
-        ) from exc
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device={device!r} but CUDA is not available; use 'auto'")
-    return str(dev)
-
-
-def _rng_devices(device: str) -> list:
-    dev = torch.device(device)
-    if dev.type != "cuda":
-        return []
-    return [dev.index if dev.index is not None else torch.cuda.current_device()]
 
 
 def _optimizer_class(optimizer):
@@ -111,7 +88,9 @@ class BaseNeuralEstimator(BaseEstimator, metaclass=ABCMeta):
     ``net_.callbacks_`` lists them all after ``fit``) and ``warm_start``
     (continue training the fitted network, optimizer state included, for
     ``max_epochs`` more epochs; ``lr``, ``batch_size``, ``max_epochs`` and
-    ``verbose`` changed in between apply).
+    ``verbose`` changed in between apply, ``lr`` to every optimizer that
+    has no learning rate of its own, per-optimizer rates such as
+    ``lr_discriminator`` to theirs).
 
     **Reading the training history from a callback.** ``history_`` is the
     skorch history: one row per epoch with ``epoch``, ``train_loss``,
@@ -121,12 +100,16 @@ class BaseNeuralEstimator(BaseEstimator, metaclass=ABCMeta):
     values. A skorch callback passed in ``callbacks`` sees the same object
     as ``net.history`` in ``on_epoch_end(self, net, **kwargs)``, e.g.
     ``net.history[-1, 'valid_acc']``. Any exception it raises propagates
-    out of ``fit`` (skorch swallows only ``KeyboardInterrupt``, which it
-    takes as a request to stop training early), so a pruning callback can
-    raise ``optuna.TrialPruned`` to abandon a trial. ``_validation_score``
-    names the key such a callback should report and whether lower is better
-    (``('valid_acc', False)`` for classifiers, ``('valid_loss', True)``
-    otherwise); it is recorded only when ``validation_fraction > 0``.
+    out of ``fit`` and leaves the estimator as it was before the call (a
+    warm start keeps its previous weights, optimizer states and history; a
+    cold fit leaves it unfitted), so a pruning callback can raise
+    ``optuna.TrialPruned`` to abandon a trial. ``KeyboardInterrupt``
+    (Ctrl-C) is skorch's request to stop early: ``fit`` returns the model
+    trained so far with a :class:`TrainingInterruptedWarning` naming the
+    epoch. ``_validation_score`` names the key such a callback should
+    report and whether lower is better (``('valid_acc', False)`` for
+    classifiers, ``('valid_loss', True)`` otherwise); it is recorded only
+    when ``validation_fraction > 0``.
 
     Training is reproducible: with an int ``random_state`` on the CPU two
     fits give identical weights; initialisation, shuffling, dropout and the
@@ -157,6 +140,11 @@ class BaseNeuralEstimator(BaseEstimator, metaclass=ABCMeta):
         "warm_start": ["boolean"],
     }
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # Public subclasses may be rebuilt from a model file (load_model).
+        register_class(NEURAL_ESTIMATORS, cls)
+
     @abstractmethod
     def _net_params(self) -> dict:
         """Module/criterion arguments of the net (may read fitted attributes)."""
@@ -184,6 +172,14 @@ class BaseNeuralEstimator(BaseEstimator, metaclass=ABCMeta):
     def _fit_net(self, X, y=None, *, sample_weight=None, stratify=None):
         """Train the net on validated arrays and return ``self``.
 
+        A training error (a :class:`NonFiniteLossError`, an exception from a
+        callback...) propagates, and the estimator is left as it was before
+        the call: a warm start gets back its weights, optimizer states,
+        training parameters and history; a cold fit leaves it unfitted. A
+        ``KeyboardInterrupt`` (Ctrl-C), which skorch takes as a request to
+        stop, keeps the weights reached and warns with a
+        :class:`TrainingInterruptedWarning` naming the epoch.
+
         Parameters
         ----------
         X : ndarray of shape (n_samples, ...)
@@ -201,21 +197,47 @@ class BaseNeuralEstimator(BaseEstimator, metaclass=ABCMeta):
         seed = draw_seed(self.random_state)
         dataset = _TensorDataset(X, y, sample_weight)
         warm = self.warm_start and self.__sklearn_is_fitted__()
-        with torch_rng_context(seed, devices=_rng_devices(device)):
+        net = self.net_ if warm else None
+        snapshot = net.snapshot() if warm else None
+        try:
+            with torch_rng_context(seed, devices=rng_devices(device)):
+                if warm:
+                    # Training parameters changed since the last fit apply;
+                    # lr (and <name>_optimizer__lr) in place, optimizer
+                    # state kept.
+                    own_lr = {
+                        key: value
+                        for key, value in self._net_params().items()
+                        if key.endswith("_optimizer__lr")
+                    }
+                    net.set_params(
+                        max_epochs=self.max_epochs,
+                        batch_size=self.batch_size,
+                        verbose=int(self.verbose),
+                        lr=float(self.lr),
+                        **own_lr,
+                    )
+                else:
+                    net = self._make_net(device, seed).initialize()
+                net.fit(dataset, stratify)
+        except BaseException:
             if warm:
-                net = self.net_
-                params = {
-                    "max_epochs": self.max_epochs,
-                    "batch_size": self.batch_size,
-                    "verbose": int(self.verbose),
-                }
-                if "optimizer" in net._optimizers:  # skorch sets its lr in place
-                    params["lr"] = float(self.lr)
-                net.set_params(**params)
+                net.restore(snapshot)
             else:
-                net = self._make_net(device, seed).initialize()
-            net.fit(dataset, stratify)
+                self.__dict__.pop("net_", None)  # unfitted, not half-refitted
+            raise
         self.net_ = net
+        interrupted = net.interrupted_
+        if interrupted is not None:
+            complete = sum("dur" in row for row in net.history)
+            warnings.warn(
+                f"{type(self).__name__}.fit was interrupted (KeyboardInterrupt) in "
+                f"epoch {interrupted}; the estimator keeps the weights reached "
+                f"then ({complete} complete epochs in history_). Fit again with "
+                "warm_start=True to continue training.",
+                TrainingInterruptedWarning,
+                stacklevel=3,
+            )
         return self
 
     def _make_net(self, device: str, seed: int):
@@ -273,9 +295,17 @@ class BaseNeuralEstimator(BaseEstimator, metaclass=ABCMeta):
     # ------------------------------------------------------------------
     # inference
 
-    def _forward(self, X) -> np.ndarray:
-        """Module output for validated ``X``, batched, in eval mode, as numpy."""
-        out = self.net_.forward(_TensorDataset(X))
+    def _forward(self, X, module=None) -> np.ndarray:
+        """Module output for validated ``X``, batched, in eval mode, as numpy.
+
+        ``module`` names one module of a multi-module net (e.g.
+        ``'generator'``) to run it alone, without the others; None runs the
+        net's inference module (its first).
+        """
+        if module is None:
+            out = self.net_.forward(_TensorDataset(X))
+        else:
+            out = self.net_.infer_module(module, X)
         if isinstance(out, tuple):
             return tuple(to_numpy(o) for o in out)
         return to_numpy(out)
@@ -294,18 +324,29 @@ class BaseNeuralEstimator(BaseEstimator, metaclass=ABCMeta):
         not saved (they come back as None); the optimizer state is not saved
         either (use skorch's ``Checkpoint`` for resumable training).
         """
-        from ._persistence import save_model
-
         save_model(self, path)
 
     @classmethod
     def load(cls, path, *, device=None):
-        """Load an estimator written by :meth:`save` (see :func:`load_model`)."""
-        from ._persistence import load_model
+        """Load an estimator written by :meth:`save` (see :func:`load_model`).
 
+        Parameters
+        ----------
+        path : str or path-like
+            File written by :meth:`save`.
+        device : str or None, default=None
+            Device to load on, also set as the ``device`` parameter (so the
+            loaded model refits there); None keeps the saved one, or the CPU
+            when it is not available.
+
+        Returns
+        -------
+        estimator : BaseNeuralEstimator
+            Fitted estimator of this class.
+        """
         return load_model(path, device=device, expected_class=cls)
 
     def _build_net_for_loading(self, device: str):
         net = self._make_net(device, seed=0)
-        with torch_rng_context(0, devices=_rng_devices(device)):
+        with torch_rng_context(0, devices=rng_devices(device)):
             return net.initialize()

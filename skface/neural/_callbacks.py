@@ -3,6 +3,8 @@
 * :class:`NonFiniteLossGuard` (always on) stops training with a
   :class:`NonFiniteLossError` naming the epoch and batch as soon as a loss
   becomes NaN or infinite.
+* :class:`TrainingInterruptedWarning` is what ``fit`` warns with when a
+  ``KeyboardInterrupt`` stopped training early.
 * :func:`verbosity_callbacks` maps the shared ``verbose`` parameter to the
   skorch printing callbacks: 0 silent, 1 one table row per epoch
   (:class:`EpochLog`, on by default and gated by the net's ``verbose``), 2
@@ -20,6 +22,7 @@ __all__ = [
     "EpochLog",
     "NonFiniteLossError",
     "NonFiniteLossGuard",
+    "TrainingInterruptedWarning",
     "verbosity_callbacks",
 ]
 
@@ -29,6 +32,16 @@ class NonFiniteLossError(FloatingPointError):
 
     Raised by skface neural estimators' ``fit``; the message names the loss,
     the epoch (1-based, as in ``history_``) and the batch.
+    """
+
+
+class TrainingInterruptedWarning(UserWarning):
+    """``fit`` was interrupted (Ctrl-C) and returned a partly trained model.
+
+    skorch takes a ``KeyboardInterrupt`` during training as a request to
+    stop early; skface's ``fit`` then keeps the weights reached and warns
+    with this category, naming the epoch. Turn it into an error with
+    ``warnings.simplefilter('error', TrainingInterruptedWarning)``.
     """
 
 

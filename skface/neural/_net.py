@@ -10,18 +10,23 @@ they build one in ``fit`` and keep it as ``net_``.
 * :class:`_Net` is a :class:`skorch.NeuralNet` with per-sample weighted
   losses, an L2 penalty hook, per-batch validation metrics passed through to
   the epoch history, extra named losses for multi-module training
-  (:mod:`skface.neural._multi`) and the non-finite loss guard.
+  (:mod:`skface.neural._multi`) and the non-finite loss guard; it notes
+  the epoch a ``KeyboardInterrupt`` stopped training in (``interrupted_``),
+  takes a :meth:`~_Net.snapshot` of its state that :meth:`~_Net.restore`
+  puts back after a failed warm start, and runs one module alone with
+  :meth:`~_Net.infer_module`.
 * :class:`_ClassifierNet` adds the validation accuracy ``valid_acc``.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Mapping
 
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import Callback, EpochTimer
+from skorch.callbacks import Callback, EarlyStopping, EpochTimer
 from skorch.dataset import get_len, unpack_data
 from skorch.history import History
 from skorch.utils import TeeGenerator, to_tensor
@@ -166,6 +171,8 @@ class _Net(NeuralNet):
     def __init__(self, *args, alpha=0.0, **kwargs):
         super().__init__(*args, **kwargs)
         self.alpha = alpha
+        #: Epoch a KeyboardInterrupt stopped the last fit in, else None.
+        self.interrupted_ = None
 
     @property
     def _default_callbacks(self):
@@ -227,6 +234,89 @@ class _Net(NeuralNet):
         state = super().__getstate__()
         state.pop("listeners_", None)  # a cache, rebuilt on the next notify
         return state
+
+    def fit_loop(self, X, y=None, epochs=None, **fit_params):
+        # skorch's partial_fit swallows a KeyboardInterrupt from its loop (a
+        # request to stop early); note the epoch so the estimator can warn.
+        self.interrupted_ = None
+        try:
+            return super().fit_loop(X, y, epochs=epochs, **fit_params)
+        except KeyboardInterrupt as exc:
+            if not _raised_by_early_stopping(exc):
+                history = self.history
+                self.interrupted_ = history[-1].get("epoch", 0) if len(history) else 0
+            raise
+
+    # -- rolling back a failed fit
+
+    def snapshot(self) -> dict:
+        """Copies of all the state a fit changes (see :meth:`restore`).
+
+        The state dicts of every module, criterion and optimizer (deep
+        copies: optimizer states are updated in place), the history and the
+        net's parameters (``max_epochs``, ``lr``, ``<name>_optimizer__lr``...).
+        """
+        states = {}
+        for name in [*self._modules, *self._criteria, *self._optimizers]:
+            component = getattr(self, name + "_", None)
+            if hasattr(component, "state_dict"):
+                states[name] = copy.deepcopy(component.state_dict())
+        params = {k: v for k, v in vars(self).items() if not k.endswith("_")}
+        return {
+            "states": states,
+            "history": copy.deepcopy(list(self.history)),
+            "params": params,
+        }
+
+    def restore(self, snapshot: dict) -> None:
+        """Put back the state saved by :meth:`snapshot`, in place."""
+        for name, state in snapshot["states"].items():
+            getattr(self, name + "_").load_state_dict(state)
+        self.history = _History(snapshot["history"])
+        vars(self).update(snapshot["params"])
+        self.interrupted_ = None
+
+    # -- inference with one module
+
+    def infer_module(self, name: str, X, **fit_params):
+        """Output of module ``name`` alone for ``X``, in eval mode, no grad.
+
+        The path for generator-only inference in multi-module nets: e.g.
+        ``net.infer_module('generator', z)`` samples from a GAN without
+        touching the discriminator. ``X`` (ndarray, tensor or a
+        :class:`_TensorDataset`) is cut into ``batch_size`` batches on the
+        net's device; the module's train/eval mode is put back afterwards.
+
+        Returns
+        -------
+        out : torch.Tensor or tuple of torch.Tensor
+            The module's output for all of ``X``, on the CPU.
+        """
+        if name not in self._modules:
+            raise ValueError(
+                f"{type(self).__name__} has no module {name!r}; its modules are "
+                f"{list(self._modules)}"
+            )
+        module = getattr(self, name + "_")
+        dataset = X if isinstance(X, _TensorDataset) else _TensorDataset(X)
+        if not len(dataset):
+            raise ValueError(f"X is empty; {name} needs at least one sample")
+        outputs = []
+        was_training = module.training
+        module.train(False)
+        try:
+            with torch.no_grad():
+                for Xi, _ in self.get_iterator(dataset, training=False):
+                    out = module(_to_device(Xi, self.device), **fit_params)
+                    if isinstance(out, tuple):
+                        outputs.append(tuple(o.to("cpu") for o in out))
+                    else:
+                        outputs.append(out.to("cpu"))
+        finally:
+            module.train(was_training)
+        if outputs and isinstance(outputs[0], tuple):
+            return tuple(torch.cat(parts) for parts in zip(*outputs))
+        return torch.cat(outputs)
 
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
         # skorch's loop, with the batch size read off our tensor batches
@@ -312,6 +402,22 @@ class _Net(NeuralNet):
             for name, value in self.batch_metrics(step["y_pred"], yi).items():
                 self.history.record_batch(name, value)
         return step
+
+
+def _raised_by_early_stopping(exc: BaseException) -> bool:
+    """Whether skorch's ``EarlyStopping`` raised this ``KeyboardInterrupt``.
+
+    ``EarlyStopping`` stops training by raising ``KeyboardInterrupt`` from
+    its ``on_epoch_end``: the innermost frame of the traceback is that
+    callback's. Any other one (Ctrl-C, a callback that means it) counts as
+    an interruption.
+    """
+    tb = exc.__traceback__
+    if tb is None:
+        return False
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    return isinstance(tb.tb_frame.f_locals.get("self"), EarlyStopping)
 
 
 def _split_target(y_true):

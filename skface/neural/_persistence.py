@@ -10,21 +10,34 @@ fitted attributes it needs to rebuild the net (``classes_``,
 Reading it runs no pickle at all (safetensors holds raw tensors; the rest is
 JSON), so a file from an untrusted source cannot execute code. Values that
 JSON cannot hold are tagged (tuples, dicts with non-string keys, numpy
-arrays); classes are stored by qualified name and resolved only from an
-allow-list (skface neural estimators, ``torch.optim`` optimizers).
+arrays); classes are stored by qualified name and rebuilt only when
+registered (:mod:`skface.utils._registry`: public subclasses of
+``BaseNeuralEstimator`` and of the mask generators' base register
+themselves) or, for optimizers, exported by :mod:`torch.optim`. Anything
+else in a file, wrong types included, is refused with a ``ValueError``
+naming the file.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import warnings
 
 import numpy as np
 import torch
+from safetensors import SafetensorError, safe_open
+from safetensors.torch import save_file
+from sklearn.utils.validation import check_is_fitted
 
 from .._version import __version__
+from ..utils._registry import (
+    NEURAL_ESTIMATORS,
+    PARAMETER_OBJECTS,
+    lookup_class,
+    qualified_name,
+)
+from ._device import resolve_device
 from ._net import _History
 
 __all__ = ["load_model", "save_model"]
@@ -34,9 +47,6 @@ FORMAT = "skface-neural/1"
 
 def save_model(estimator, path) -> None:
     """Write a fitted neural estimator to ``path`` (see module doc)."""
-    from safetensors.torch import save_file
-    from sklearn.utils.validation import check_is_fitted
-
     check_is_fitted(estimator)
     net = estimator.net_
     tensors = {}
@@ -57,11 +67,10 @@ def save_model(estimator, path) -> None:
         for name in estimator._fitted_attributes
         if hasattr(estimator, name)
     }
-    cls = type(estimator)
     metadata = {
         "format": FORMAT,
         "skface_version": __version__,
-        "class": f"{cls.__module__}.{cls.__qualname__}",
+        "class": qualified_name(type(estimator)),
         "modules": json.dumps(list(net._modules)),
         "params": json.dumps(params),
         "attributes": json.dumps(attributes),
@@ -78,8 +87,12 @@ def load_model(path, *, device=None, expected_class=None):
     path : str or path-like
         File written by :meth:`BaseNeuralEstimator.save`.
     device : str or None, default=None
-        Device for the loaded net; None uses the saved ``device`` parameter,
-        falling back to the CPU (with a warning) when it is not available.
+        Device for the loaded net, also set as the estimator's ``device``
+        parameter (so a model saved on a GPU machine refits on a CPU one
+        with ``device='cpu'``; ``'auto'`` picks CUDA when available). None
+        keeps the saved parameter; when that device is not available here
+        the model loads on the CPU and ``device`` is set to ``'cpu'``, with
+        a warning.
     expected_class : type or None, default=None
         If given, the file must hold exactly this estimator class (used by
         the ``load`` classmethods).
@@ -92,68 +105,103 @@ def load_model(path, *, device=None, expected_class=None):
     Raises
     ------
     ValueError
-        If the file is not a skface model file (e.g. a pickle, or a tampered
-        or truncated file), or names a class outside the allow-list.
+        Naming the file, if it is not a skface model file (e.g. a pickle, or
+        a truncated file), names a class that is not registered, or holds
+        metadata or weights that do not rebuild the estimator (tampered
+        values of the wrong type included). Also if ``device`` is not
+        available.
     """
-    from safetensors import SafetensorError, safe_open
-
-    from ._base import resolve_device
-
+    name = os.fspath(path)
+    if device is not None:
+        resolve_device(device)  # a bad device is the caller's error, not the file's
     try:
-        with safe_open(os.fspath(path), framework="pt", device="cpu") as f:
+        with safe_open(name, framework="pt", device="cpu") as f:
             metadata = f.metadata() or {}
             tensors = {key: f.get_tensor(key) for key in f.keys()}
     except (SafetensorError, ValueError, OSError) as exc:
         if isinstance(exc, FileNotFoundError):
             raise
         raise ValueError(
-            f"{os.fspath(path)!r} is not a skface model file (a safetensors file "
+            f"{name!r} is not a skface model file (a safetensors file "
             f"written by estimator.save); refusing to load it: {exc}"
         ) from exc
     if metadata.get("format") != FORMAT:
         raise ValueError(
-            f"{os.fspath(path)!r} is a safetensors file but not a skface model "
+            f"{name!r} is a safetensors file but not a skface model "
             f"(format {metadata.get('format')!r}, expected {FORMAT!r})"
         )
     try:
-        cls = _resolve_estimator_class(metadata["class"], expected_class)
-        params = {k: _decode(v) for k, v in json.loads(metadata["params"]).items()}
-        attributes = {
-            k: _decode(v) for k, v in json.loads(metadata["attributes"]).items()
-        }
-        modules = json.loads(metadata["modules"])
-        history = json.loads(metadata["history"])
-    except (KeyError, TypeError, json.JSONDecodeError) as exc:
+        cls = _resolve_estimator_class(metadata.get("class"), expected_class)
+    except ValueError as exc:
+        raise ValueError(f"{name!r}: {exc}") from exc
+    try:
+        estimator = _rebuild(cls, metadata, tensors, device)
+    except _WeightsError as exc:
+        raise ValueError(f"{name!r}: weights do not fit: {exc}") from exc
+    except (
+        KeyError,
+        TypeError,
+        ValueError,
+        AttributeError,
+        IndexError,
+        RuntimeError,
+        OverflowError,
+        RecursionError,
+    ) as exc:
         raise ValueError(
-            f"{os.fspath(path)!r} has corrupt skface metadata: {exc}"
+            f"{name!r} has corrupt skface metadata ({type(exc).__name__}: {exc}); "
+            "refusing to load it"
         ) from exc
+    return estimator
+
+
+class _WeightsError(Exception):
+    """The saved tensors do not fit the rebuilt modules."""
+
+
+def _rebuild(cls, metadata, tensors, device):
+    """The fitted estimator described by ``metadata`` and ``tensors``."""
+    params = _decode_object(json.loads(metadata["params"]), "params")
+    attributes = _decode_object(json.loads(metadata["attributes"]), "attributes")
+    modules = json.loads(metadata["modules"])
+    history = json.loads(metadata["history"])
+    if not (isinstance(modules, list) and all(isinstance(m, str) for m in modules)):
+        raise TypeError(f"modules must be a list of names, got {modules!r}")
+    if not (isinstance(history, list) and all(isinstance(r, dict) for r in history)):
+        raise TypeError("history must be a list of per-epoch dicts")
+    unknown = sorted(set(attributes) - set(cls._fitted_attributes))
+    if unknown:
+        raise KeyError(f"unknown fitted attributes {unknown}")
 
     estimator = cls(**params)
+    if device is not None:
+        estimator.set_params(device=device)
     estimator._validate_params()
-    for name, value in attributes.items():
-        setattr(estimator, name, value)
-    target = estimator.device if device is None else device
+    for key, value in attributes.items():
+        setattr(estimator, key, value)
     try:
-        target = resolve_device(target)
+        target = resolve_device(estimator.device)
     except ValueError:
-        if device is not None:
-            raise
-        warnings.warn(f"device {target!r} is not available; loading on the CPU")
+        warnings.warn(
+            f"device {estimator.device!r} is not available; loading on the CPU "
+            "and setting device='cpu'"
+        )
+        estimator.set_params(device="cpu")
         target = "cpu"
     net = estimator._build_net_for_loading(target)
     if list(net._modules) != modules:
-        raise ValueError(
-            f"{os.fspath(path)!r} holds modules {modules}, expected {net._modules}"
+        raise _WeightsError(
+            f"the file holds modules {modules}, expected {net._modules}"
         )
-    for name in modules:
-        prefix = name + "."
+    for module in modules:
+        prefix = module + "."
         state = {
             k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)
         }
         try:
-            getattr(net, name + "_").load_state_dict(state)
+            getattr(net, module + "_").load_state_dict(state)
         except RuntimeError as exc:
-            raise ValueError(f"{os.fspath(path)!r}: weights do not fit: {exc}") from exc
+            raise _WeightsError(str(exc)) from exc
     net.history = _History(history)
     estimator.net_ = net
     return estimator
@@ -161,10 +209,6 @@ def load_model(path, *, device=None, expected_class=None):
 
 # ----------------------------------------------------------------------
 # JSON encoding of parameters and attributes
-
-
-def _qualname(obj) -> str:
-    return f"{obj.__module__}.{obj.__qualname__}"
 
 
 def _json_default(value):
@@ -194,9 +238,10 @@ def _encode(value, key):
                 "__ndarray__": [_encode(v, key) for v in value.tolist()],
                 "dtype": "O",
             }
-    if isinstance(value, type) and _qualname(value) in _optimizer_allow_list():
-        return {"__class__": _qualname(value)}
-    if _qualname(type(value)) in _param_object_allow_list():
+    if isinstance(value, type) and qualified_name(value) in _optimizer_classes():
+        return {"__class__": qualified_name(value)}
+    cls = type(value)
+    if lookup_class(PARAMETER_OBJECTS, qualified_name(cls)) is cls:
         params = value.get_params(deep=False)
         if isinstance(params.get("random_state"), np.random.RandomState):
             raise TypeError(
@@ -204,14 +249,21 @@ def _encode(value, key):
                 "not serialisable; use an int"
             )
         return {
-            "__param_object__": _qualname(type(value)),
+            "__param_object__": qualified_name(cls),
             "params": {k: _encode(v, f"{key}.{k}") for k, v in params.items()},
         }
     raise TypeError(
         f"cannot save {key}={value!r}: only JSON values, tuples, dicts, numpy "
-        "arrays, the optimizer classes of torch.optim and skface mask "
-        "generators are supported"
+        "arrays, the optimizer classes of torch.optim and registered skface "
+        "parameter objects (mask generators) are supported"
     )
+
+
+def _decode_object(value, what):
+    """Decode a JSON object of ``{name: encoded value}``."""
+    if not isinstance(value, dict):
+        raise TypeError(f"{what} must be a JSON object, got {type(value).__name__}")
+    return {k: _decode(v) for k, v in value.items()}
 
 
 def _decode(value):
@@ -235,72 +287,53 @@ def _decode(value):
     if "__class__" in value:
         return _resolve_optimizer(value["__class__"])
     if "__param_object__" in value:
-        cls = _param_object_allow_list().get(value["__param_object__"])
+        name = value["__param_object__"]
+        cls = lookup_class(PARAMETER_OBJECTS, name)
         if cls is None:
-            raise TypeError(
-                f"refusing to load {value['__param_object__']!r}: not a skface "
-                "parameter object"
+            raise ValueError(
+                f"refusing to load {name!r}: not a registered skface parameter "
+                "object (mask generator)"
             )
-        return cls(**{k: _decode(v) for k, v in value["params"].items()})
+        return cls(**_decode_object(value["params"], f"{name} parameters"))
     return {k: _decode(v) for k, v in value.items()}
 
 
-def _param_object_allow_list() -> dict:
-    """Qualified name -> class, for skface's parameter objects (mask generators).
-
-    Only the public classes of :mod:`skface.restoration.masks` are rebuilt
-    from a file, by calling the class with the saved parameters.
-    """
-    from sklearn.base import BaseEstimator
-
-    from ..restoration import masks
-
-    return {
-        _qualname(obj): obj
-        for obj in (getattr(masks, name) for name in masks.__all__)
-        if isinstance(obj, type) and issubclass(obj, BaseEstimator)
-    }
-
-
-def _optimizer_allow_list() -> dict:
+def _optimizer_classes() -> dict:
     """Qualified name -> class, for the optimizers ``torch.optim`` exports."""
     return {
-        _qualname(obj): obj
+        qualified_name(obj): obj
         for obj in vars(torch.optim).values()
         if isinstance(obj, type) and issubclass(obj, torch.optim.Optimizer)
     }
 
 
-def _resolve_optimizer(qualname: str):
-    if not qualname.startswith("torch.optim."):
-        raise TypeError(f"refusing to load class {qualname!r}: not a torch.optim class")
-    cls = _optimizer_allow_list().get(qualname)
+def _resolve_optimizer(name):
+    if not (isinstance(name, str) and name.startswith("torch.optim.")):
+        raise ValueError(f"refusing to load class {name!r}: not a torch.optim class")
+    cls = _optimizer_classes().get(name)
     if cls is None:
-        raise TypeError(f"refusing to load {qualname!r}: not a torch.optim optimizer")
+        raise ValueError(f"refusing to load {name!r}: not a torch.optim optimizer")
     return cls
 
 
-def _resolve_estimator_class(qualname: str, expected_class):
-    from ._base import BaseNeuralEstimator
-
+def _resolve_estimator_class(name, expected_class):
+    """The estimator class a file names, if registered (or the expected one)."""
+    if not isinstance(name, str):
+        raise ValueError(f"refusing to load estimator class {name!r}: not a name")
     if expected_class is not None:
-        if qualname != _qualname(expected_class):
-            raise ValueError(
-                f"the file holds a {qualname}, not a {_qualname(expected_class)}"
-            )
-        return expected_class
-    module, _, name = qualname.rpartition(".")
-    if module != "skface" and not module.startswith("skface."):
+        if name == qualified_name(expected_class):
+            return expected_class  # named by the caller: nothing to look up
+        if lookup_class(NEURAL_ESTIMATORS, name) is expected_class:
+            return expected_class  # the class moved to another module
         raise ValueError(
-            f"refusing to load estimator class {qualname!r}: only skface neural "
-            "estimators load by name (use TheClass.load(path) for your own)"
+            f"the file holds a {name}, not a {qualified_name(expected_class)}"
         )
-    try:
-        cls = getattr(importlib.import_module(module), name, None)
-    except ImportError:
-        cls = None
-    if not (isinstance(cls, type) and issubclass(cls, BaseNeuralEstimator)):
+    cls = lookup_class(NEURAL_ESTIMATORS, name)
+    if cls is None:
         raise ValueError(
-            f"refusing to load {qualname!r}: not a skface neural estimator"
+            f"refusing to load estimator class {name!r}: not a registered skface "
+            "neural estimator (public subclasses of BaseNeuralEstimator register "
+            "when their module is imported; for your own class, import it first "
+            "or use TheClass.load(path))"
         )
     return cls

@@ -12,8 +12,18 @@ torch, and know nothing about scikit-learn or skorch: the estimators in
   :class:`UpscaleBlock` s (the LatentDecoder's network).
 * :class:`ContextEncoder` (with :class:`ChannelwiseFC`) and
   :class:`ContextDiscriminator`: the FaceInpainter's networks.
+* :func:`flip_shift_batch`: random mirror and shift of training batches.
+* GANs: :class:`DCGANGenerator`, :class:`DCGANDiscriminator`,
+  :class:`ProjectionDiscriminator`, :class:`ConditionalGenerator`, the
+  growing :class:`ProgressiveGenerator` and :class:`ProgressiveDiscriminator`
+  (with :class:`EqualizedConv2d`, :class:`EqualizedLinear`,
+  :class:`PixelNorm`, :class:`MinibatchStdDev`, :class:`FiLM`,
+  :class:`ConditionalBatchNorm2d`); losses and penalties
+  (:func:`d_hinge_loss`, :func:`gradient_penalty`, :func:`r1_penalty`, ...),
+  :func:`diff_augment` and the weight average :class:`EMA`.
 """
 
+from ._augment import flip_shift_batch
 from ._autoencoder import (
     ConvDecoder,
     DCGANEncoder,
@@ -28,12 +38,50 @@ from ._context_encoder import (
     ContextEncoder,
     init_context_weights,
 )
+from ._dcgan import (
+    CONDITIONINGS,
+    GAN_OUTPUTS,
+    ConditionalGenerator,
+    DCGANDiscriminator,
+    DCGANGenerator,
+    ProjectionDiscriminator,
+)
+from ._diff_augment import AUGMENT_POLICIES, diff_augment
+from ._ema import EMA
+from ._gan_blocks import (
+    ConditionalBatchNorm2d,
+    EqualizedConv2d,
+    EqualizedLinear,
+    FiLM,
+    MinibatchStdDev,
+    PixelNorm,
+    init_gan_weights,
+    spectral_norm_all,
+)
+from ._gan_losses import (
+    GAN_LOSSES,
+    d_hinge_loss,
+    d_nonsaturating_loss,
+    d_wgan_loss,
+    g_hinge_loss,
+    g_nonsaturating_loss,
+    g_wgan_loss,
+    gradient_penalty,
+    per_sample_grad_norm,
+    r1_penalty,
+)
 from ._latent_decoder import PixelShuffleDecoder, UpscaleBlock
 from ._losses import ReconstructionLoss, SSIMLoss, ssim_map
 from ._mlp import ACTIVATIONS, MLP, init_dense_weights
+from ._progressive import (
+    ProgressiveDiscriminator,
+    ProgressiveGenerator,
+    progressive_sizes,
+)
 
 __all__ = [
     "ACTIVATIONS",
+    "flip_shift_batch",
     "MLP",
     "init_dense_weights",
     "ConvDecoder",
@@ -51,4 +99,35 @@ __all__ = [
     "ContextDiscriminator",
     "ContextEncoder",
     "init_context_weights",
+    # GANs
+    "CONDITIONINGS",
+    "GAN_OUTPUTS",
+    "ConditionalGenerator",
+    "DCGANDiscriminator",
+    "DCGANGenerator",
+    "ProjectionDiscriminator",
+    "AUGMENT_POLICIES",
+    "diff_augment",
+    "EMA",
+    "ConditionalBatchNorm2d",
+    "EqualizedConv2d",
+    "EqualizedLinear",
+    "FiLM",
+    "MinibatchStdDev",
+    "PixelNorm",
+    "init_gan_weights",
+    "spectral_norm_all",
+    "GAN_LOSSES",
+    "d_hinge_loss",
+    "d_nonsaturating_loss",
+    "d_wgan_loss",
+    "g_hinge_loss",
+    "g_nonsaturating_loss",
+    "g_wgan_loss",
+    "gradient_penalty",
+    "per_sample_grad_norm",
+    "r1_penalty",
+    "ProgressiveDiscriminator",
+    "ProgressiveGenerator",
+    "progressive_sizes",
 ]

@@ -12,6 +12,7 @@
   rectangles, surgical-mask shape, strokes, mixtures).
 """
 
+from ..utils._optional import require_neural
 from . import masks as masks  # the public submodule
 from ._base import BaseInpainter
 from ._biharmonic import BiharmonicInpainter
@@ -34,6 +35,7 @@ __all__ = [
 def __getattr__(name):
     # FaceInpainter needs torch; the classical inpainters must not load it.
     if name == "FaceInpainter":
+        require_neural("skface.restoration.FaceInpainter")
         from ._face_inpainter import FaceInpainter
 
         return FaceInpainter

@@ -10,6 +10,7 @@ from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import ImageEstimatorMixin
+from ..metrics import psnr
 from ..utils.validation import check_images
 from ._blend import BLEND_METHODS, blend_fill
 from .masks import CenterSquare, check_masks
@@ -191,8 +192,6 @@ class BaseInpainter(
         psnr : float
             Mean over images of :func:`skface.metrics.psnr` on the hole.
         """
-        from ..metrics import psnr
-
         check_is_fitted(self)
         images, stacked = self._validate_images(X)
         holes = self._get_masks(images, masks)

@@ -8,18 +8,19 @@ Only the fill's hole pixels are used and the known pixels never change:
   pixel to the fill over ``width`` pixels;
 * ``'poisson'``: seamless cloning (Perez et al., 2003): inside the hole the
   result has the fill's gradients and it meets the known pixels at the
-  hole's edge. Solved exactly on the hole pixels with a sparse direct solver.
+  hole's edge (:func:`skface.utils.poisson_blend`).
 """
 
 from __future__ import annotations
 
 import numpy as np
+from scipy.ndimage import distance_transform_edt
+
+from ..utils._image import _poisson
 
 __all__ = ["BLEND_METHODS", "blend_fill", "poisson_fill"]
 
 BLEND_METHODS = ("none", "feather", "poisson")
-
-_OFFSETS = ((-1, 0), (1, 0), (0, -1), (0, 1))
 
 
 def _as_hwc(x, name):
@@ -32,20 +33,11 @@ def _as_hwc(x, name):
 
 
 def poisson_fill(image, fill, hole):
-    """Solve the discrete Poisson equation on the hole pixels.
+    """The Poisson solution on the hole pixels.
 
-    For every hole pixel ``p`` with 4-neighbours ``N(p)`` inside the image::
-
-        |N(p)| f(p) - sum_{q in N(p), q in hole} f(q)
-            = sum_{q in N(p), q known} image(q) + sum_{q in N(p)} v(p, q)
-
-    with guidance ``v(p, q) = fill(p) - fill(q)`` when ``q`` is in the hole.
-    Across the hole's edge (``q`` known) the fill's value there is not
-    trusted (inpainters only fill the hole), so the guidance is the fill's
-    gradient one step further in, ``fill(r) - fill(p)`` with
-    ``r = p - (q - p)``, when ``r`` is in the hole, else 0. Known pixels
-    are the Dirichlet boundary; the image border is a Neumann boundary
-    (missing neighbours drop out).
+    The equation and its boundary conditions are those of
+    :func:`skface.utils.poisson_blend` (this is its solver, without the
+    final clipping).
 
     Parameters
     ----------
@@ -61,49 +53,9 @@ def poisson_fill(image, fill, hole):
     values : ndarray of shape (n_hole, C) (float64)
         The solution at ``np.argwhere(hole)`` (row-major order).
     """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.linalg import splu
-
     img, _ = _as_hwc(image, "image")
     g, _ = _as_hwc(fill, "fill")
-    img = img.astype(np.float64)
-    g = g.astype(np.float64)
-    h, w = hole.shape
-    idx = np.full((h, w), -1, dtype=np.int64)
-    pix = np.argwhere(hole)
-    n = len(pix)
-    idx[hole] = np.arange(n)
-    rows, cols, vals = [np.arange(n)], [np.arange(n)], []
-    diag = np.zeros(n)
-    rhs = np.zeros((n, img.shape[2]))
-    gp = g[pix[:, 0], pix[:, 1]]
-    for dy, dx in _OFFSETS:
-        qy, qx = pix[:, 0] + dy, pix[:, 1] + dx
-        inside = (qy >= 0) & (qy < h) & (qx >= 0) & (qx < w)
-        diag += inside
-        qy_c, qx_c = np.clip(qy, 0, h - 1), np.clip(qx, 0, w - 1)
-        q_hole = inside & hole[qy_c, qx_c]
-        q_known = inside & ~hole[qy_c, qx_c]
-        # Hole neighbour: off-diagonal -1, guidance fill(p) - fill(q).
-        k = np.flatnonzero(q_hole)
-        rows.append(k)
-        cols.append(idx[qy[k], qx[k]])
-        vals.append(np.full(len(k), -1.0))
-        rhs[k] += gp[k] - g[qy[k], qx[k]]
-        # Known neighbour: Dirichlet value plus mirrored guidance.
-        k = np.flatnonzero(q_known)
-        rhs[k] += img[qy[k], qx[k]]
-        ry, rx = pix[k, 0] - dy, pix[k, 1] - dx
-        ok = (ry >= 0) & (ry < h) & (rx >= 0) & (rx < w)
-        ok[ok] &= hole[ry[ok], rx[ok]]
-        kk = k[ok]
-        rhs[kk] += g[ry[ok], rx[ok]] - gp[kk]
-    vals = [diag] + vals
-    A = coo_matrix(
-        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-        shape=(n, n),
-    ).tocsc()
-    return splu(A).solve(rhs)
+    return _poisson(img.astype(np.float64), g.astype(np.float64), np.asarray(hole))
 
 
 def blend_fill(image, fill, hole, method="poisson", *, width=None):
@@ -158,18 +110,26 @@ def blend_fill(image, fill, hole, method="poisson", *, width=None):
         raise ValueError(
             f"method={method!r} needs known pixels; the hole is everything"
         )
+    if width is None:
+        width = max(2.0, 0.06 * min(hole.shape))
+    # Work on the hole's bounding box plus a 1-pixel frame: the frame's known
+    # pixels are nearer to every hole pixel than any pixel beyond it, and
+    # they are all the Poisson equation reads, so the result is the same as
+    # on the whole image, and a small hole in a large photo costs little.
+    rows, cols = np.flatnonzero(hole.any(1)), np.flatnonzero(hole.any(0))
+    box = (
+        slice(max(rows[0] - 1, 0), rows[-1] + 2),
+        slice(max(cols[0] - 1, 0), cols[-1] + 2),
+    )
+    img, g, hole = img[box], g[box], hole[box]
     if method == "none":
         values = g[hole]
     elif method == "feather":
-        from scipy.ndimage import distance_transform_edt
-
-        if width is None:
-            width = max(2.0, 0.06 * min(hole.shape))
         dist, (iy, ix) = distance_transform_edt(hole, return_indices=True)
         alpha = np.clip((dist[hole] - 0.5) / width, 0.0, 1.0)[:, None]
         edge = img[iy[hole], ix[hole]].astype(np.float64)
         values = alpha * g[hole] + (1 - alpha) * edge
     else:
         values = poisson_fill(img, g, hole)
-    out[hole] = np.clip(values, 0.0, 1.0)
+    out[box][hole] = np.clip(values, 0.0, 1.0)
     return out[:, :, 0] if grey else out

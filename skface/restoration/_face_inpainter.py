@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from numbers import Integral, Real
 
 import numpy as np
@@ -14,8 +13,9 @@ from torch.nn import functional as F
 from ..neural._base import BaseNeuralEstimator
 from ..neural._multi import MultiModuleNet
 from ..neural._net import _to_device
-from ..nn import BOTTLENECKS, ContextDiscriminator, ContextEncoder
-from ..utils.validation import _LUMA as LUMA
+from ..neural._schedule import CosineLR
+from ..nn import BOTTLENECKS, ContextDiscriminator, ContextEncoder, flip_shift_batch
+from ..utils._image import convert_channels, resize
 from ._base import BaseInpainter
 from .masks import (
     CenterSquare,
@@ -29,7 +29,6 @@ from .masks import (
 __all__ = ["FaceInpainter"]
 
 _MAX_SEED = 2**31 - 1
-_LUMA = LUMA.astype(np.float32)
 
 
 def default_training_masks():
@@ -65,33 +64,15 @@ class _InpainterNet(MultiModuleNet):
         *args,
         mask_generator=None,
         adversarial_weight=1e-4,
-        reconstruction_loss="l2",
-        flip=True,
-        lr_schedule="cosine",
+        reconstruction_loss="mse",
+        horizontal_flip=True,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
         self.mask_generator = mask_generator
         self.adversarial_weight = adversarial_weight
         self.reconstruction_loss = reconstruction_loss
-        self.flip = flip
-        self.lr_schedule = lr_schedule
-
-    # -- learning-rate schedule -----------------------------------------
-    def on_train_begin(self, net, X=None, y=None, **kwargs):
-        super().on_train_begin(net, X=X, y=y, **kwargs)
-        self.first_epoch_ = len(self.history)  # warm starts restart the decay
-
-    def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None, **kwargs):
-        super().on_epoch_begin(net, dataset_train, dataset_valid, **kwargs)
-        if self.lr_schedule != "cosine":
-            return
-        done = len(self.history) - 1 - getattr(self, "first_epoch_", 0)
-        factor = 0.5 * (1 + math.cos(math.pi * done / max(self.max_epochs, 1)))
-        for name in self.module_names:
-            own = self.get_params_for(name + "_optimizer").get("lr", self.lr)
-            for group in getattr(self, name + "_optimizer_").param_groups:
-                group["lr"] = own * factor
+        self.horizontal_flip = horizontal_flip
 
     # -- data ------------------------------------------------------------
     def _split_batch(self, X, rng):
@@ -107,7 +88,7 @@ class _InpainterNet(MultiModuleNet):
 
     def _reconstruction(self, fill, real, hole):
         diff = fill - real  # (N, C, S, S)
-        err = diff.pow(2) if self.reconstruction_loss == "l2" else diff.abs()
+        err = diff.pow(2) if self.reconstruction_loss == "mse" else diff.abs()
         area = (hole.sum() * real.shape[1]).clamp_min(1.0)
         return (err * hole).sum() / area  # mean over hole pixels
 
@@ -117,10 +98,8 @@ class _InpainterNet(MultiModuleNet):
         # Seeds come from the torch RNG, which fit seeds from random_state.
         rng = np.random.default_rng(int(torch.randint(_MAX_SEED, (1,))))
         real, hole = self._split_batch(batch[0], rng)
-        if self.flip:  # mirror half of the faces (and their holes)
-            flip = (torch.rand(len(real)) < 0.5).to(real.device)[:, None, None, None]
-            real = torch.where(flip, real.flip(-1), real)
-            hole = torch.where(flip, hole.flip(-1), hole)
+        if self.horizontal_flip:  # mirror half of the faces (and their holes)
+            real, hole = flip_shift_batch(real, hole, horizontal_flip=True)
         fill = self.generator_(torch.cat([real * (1 - hole), hole], 1))
         composite = hole * fill + (1 - hole) * real
         rec = self._reconstruction(fill, real, hole)
@@ -158,21 +137,10 @@ class _InpainterNet(MultiModuleNet):
 
 def _to_channels(image, n):
     """``(H, W, n)`` float32 from a grey or RGB ``(H, W, C)`` image."""
-    c = image.shape[2]
-    if c == n:
+    if image.shape[2] == n:
         return image
-    if n == 1:
-        return (image[:, :, :3] @ _LUMA)[:, :, None].astype(np.float32)
-    return np.repeat(image[:, :, :1], n, axis=2)
-
-
-def _resize(image, shape, order=1):
-    from skimage.transform import resize
-
-    if image.shape[:2] == tuple(shape):
-        return image
-    out = resize(image, shape, order=order, anti_aliasing=True, preserve_range=True)
-    return out.astype(np.float32)
+    out = convert_channels(image, "grey" if n == 1 else "rgb")
+    return (out[:, :, None] if out.ndim == 2 else out).astype(np.float32)
 
 
 class FaceInpainter(BaseInpainter, BaseNeuralEstimator):
@@ -212,8 +180,8 @@ class FaceInpainter(BaseInpainter, BaseNeuralEstimator):
     skip_connections : bool, default=False
         Add U-Net skip connections from encoder to decoder (not in the
         seed's context encoder); they sharpen the fill near the hole's edge.
-    reconstruction_loss : {'l2', 'l1'}, default='l2'
-        Pixel loss on the hole.
+    loss : {'mse', 'l1'}, default='mse'
+        Pixel loss on the hole: mean squared or mean absolute error.
     adversarial_weight : float, default=1e-4
         Weight of the adversarial loss; 0 trains the generator alone (no
         discriminator updates). Pathak et al. use 0.001 with images in
@@ -223,13 +191,14 @@ class FaceInpainter(BaseInpainter, BaseNeuralEstimator):
     lr_discriminator : float, default=2e-4
         Learning rate of the discriminator's optimizer (``lr`` is the
         generator's).
-    flip : bool, default=True
+    horizontal_flip : bool, default=True
         Faces are symmetric: mirror a random half of each training batch,
         and average the fill of each image with the (mirrored back) fill of
         its mirror image in ``transform``.
     lr_schedule : {'cosine', 'constant'}, default='cosine'
         Learning rates of both optimizers decay to 0 over ``max_epochs``
-        along a half cosine, or stay constant.
+        along a half cosine (:class:`skface.neural.CosineLR`), or stay
+        constant.
     masks : mask generator or None, default=None
         Where training holes come from (and the holes of ``transform`` when
         it gets none): an object from :mod:`skface.restoration.masks`.
@@ -318,10 +287,10 @@ class FaceInpainter(BaseInpainter, BaseNeuralEstimator):
         "bottleneck": [StrOptions(set(BOTTLENECKS))],
         "width": [Interval(Integral, 1, None, closed="left")],
         "skip_connections": ["boolean"],
-        "reconstruction_loss": [StrOptions({"l2", "l1"})],
+        "loss": [StrOptions({"mse", "l1"})],
         "adversarial_weight": [Interval(Real, 0, None, closed="left")],
         "lr_discriminator": [Interval(Real, 0, None, closed="neither")],
-        "flip": ["boolean"],
+        "horizontal_flip": ["boolean"],
         "lr_schedule": [StrOptions({"cosine", "constant"})],
     }
 
@@ -332,10 +301,10 @@ class FaceInpainter(BaseInpainter, BaseNeuralEstimator):
         bottleneck="channelwise",
         width=16,
         skip_connections=False,
-        reconstruction_loss="l2",
+        loss="mse",
         adversarial_weight=1e-4,
         lr_discriminator=2e-4,
-        flip=True,
+        horizontal_flip=True,
         lr_schedule="cosine",
         masks=None,
         blend="feather",
@@ -357,10 +326,10 @@ class FaceInpainter(BaseInpainter, BaseNeuralEstimator):
         self.bottleneck = bottleneck
         self.width = width
         self.skip_connections = skip_connections
-        self.reconstruction_loss = reconstruction_loss
+        self.loss = loss
         self.adversarial_weight = adversarial_weight
         self.lr_discriminator = lr_discriminator
-        self.flip = flip
+        self.horizontal_flip = horizontal_flip
         self.lr_schedule = lr_schedule
         self.masks = masks
         self.blend = blend
@@ -402,10 +371,15 @@ class FaceInpainter(BaseInpainter, BaseNeuralEstimator):
             "discriminator_optimizer__lr": float(self.lr_discriminator),
             "mask_generator": self._mask_generator(),
             "adversarial_weight": float(self.adversarial_weight),
-            "reconstruction_loss": self.reconstruction_loss,
-            "flip": bool(self.flip),
-            "lr_schedule": self.lr_schedule,
+            "reconstruction_loss": self.loss,
+            "horizontal_flip": bool(self.horizontal_flip),
         }
+
+    def _all_callbacks(self) -> list:
+        callbacks = super()._all_callbacks()
+        cosine = self.lr_schedule == "cosine"
+        callbacks.insert(0, ("lr_schedule", CosineLR(cosine=cosine)))
+        return callbacks
 
     # -- data ------------------------------------------------------------
     def _net_input(self, image, hole=None):
@@ -413,14 +387,18 @@ class FaceInpainter(BaseInpainter, BaseNeuralEstimator):
         size = (int(self.image_size),) * 2
         image = _to_channels(image, int(self.n_channels_))
         if hole is None:
-            return _resize(image, size).transpose(2, 0, 1)
+            return resize(image, size).transpose(2, 0, 1)
         if image.shape[:2] != size:
             # Hide the hole's content before resampling, and grow the small
             # hole to every network pixel the big one touches.
+            # (The known pixels' mean from sums: no copy of the known part.)
+            total = image.sum(axis=(0, 1), dtype=np.float64)
+            n_known = max(hole.size - int(hole.sum()), 1)
+            mean = (total - image[hole].sum(axis=0, dtype=np.float64)) / n_known
             image = image.copy()
-            image[hole] = image[~hole].mean(axis=0)
-            small = _resize(hole.astype(np.float32), size) > 1e-3
-            image, hole = _resize(image, size), small
+            image[hole] = mean
+            small = resize(hole.astype(np.float32), size) > 1e-3
+            image, hole = resize(image, size), small
         image = image * ~hole[:, :, None]
         return np.concatenate([image, hole[:, :, None]], axis=2).transpose(2, 0, 1)
 
@@ -466,11 +444,12 @@ class FaceInpainter(BaseInpainter, BaseNeuralEstimator):
         data = np.stack([self._net_input(im, m) for im, m in zip(images, masks)])
         data = data.astype(np.float32)
         out = self._forward(data)  # (N, C, S, S)
-        if self.flip:  # faces are symmetric: average with the mirror's fill
+        if self.horizontal_flip:  # faces are symmetric: average with the mirror's fill
             mirrored = self._forward(np.ascontiguousarray(data[..., ::-1]))
             out = 0.5 * (out + mirrored[..., ::-1])
         fills = []
         for image, small in zip(images, out):
-            fill = _resize(small.transpose(1, 2, 0), image.shape[:2])
+            small = np.ascontiguousarray(small.transpose(1, 2, 0))
+            fill = resize(small, image.shape[:2])
             fills.append(_to_channels(fill, image.shape[2]))
         return fills

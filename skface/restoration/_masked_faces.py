@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import warnings
 import zlib
 from numbers import Integral, Real
 
 import numpy as np
+from scipy.ndimage import gaussian_filter
+from skimage.draw import polygon as draw_polygon
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import ImageEstimatorMixin
+from ..landmarks import LandmarkExtractor
 from ..utils._random import draw_seed
 from ..utils.validation import _LUMA, check_images, check_landmarks
 from .masks._face_mask import _template_points, face_mask_polygon
@@ -26,14 +30,12 @@ MASK_COLORS = {
     "pink": (0.93, 0.74, 0.80),
     "grey": (0.62, 0.63, 0.66),
 }
-_ON_MISSING = ("raise", "ignore", "whole")
+_ON_MISSING = ("raise", "keep", "whole")
 _SS = 4  # supersampling factor of the anti-aliased outline
 
 
 def _alpha(polygon, shape):
     """Anti-aliased coverage in [0, 1] of ``polygon`` ((x, y), pixels)."""
-    from skimage.draw import polygon as draw_polygon
-
     h, w = shape
     poly = (polygon + 0.5) * _SS - 0.5
     big = np.zeros((h * _SS, w * _SS), dtype=np.float32)
@@ -50,8 +52,6 @@ def _edge_curve(points, x):
 
 def _render(image, landmarks, rng, params):
     """Mask-wearing version of one (H, W, C) float32 image, and its region."""
-    from scipy.ndimage import gaussian_filter
-
     h, w, n_ch = image.shape
     face_h = max(landmarks[8, 1] - landmarks[19:25, 1].min(), 1.0)
     jitter = params["jitter"]
@@ -114,7 +114,24 @@ def _render_item(item):
     if params["color"] is None:
         names = sorted(MASK_COLORS)
         params = {**params, "color": MASK_COLORS[names[rng.integers(len(names))]]}
-    return _render(image, landmarks, rng, params)
+    # Render on the face's neighbourhood only (the mask, and the lighting
+    # blur around it), not on the whole photo: a face in a 24-megapixel
+    # photo costs what the face costs.
+    h, w = image.shape[:2]
+    lo, hi = landmarks.min(axis=0), landmarks.max(axis=0)
+    # The mask reaches a fraction of the face size past the landmarks, and
+    # the lighting blur 4 sigma (half the face height) past the mask.
+    margin = 0.8 * float(max(hi - lo)) + 8
+    x0, y0 = (max(int(v - margin), 0) for v in lo)
+    x1, y1 = int(min(hi[0] + margin + 1, w)), int(min(hi[1] + margin + 1, h))
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return image.copy(), np.zeros((h, w), dtype=bool)
+    crop, region = _render(image[y0:y1, x0:x1], landmarks - [x0, y0], rng, params)
+    out = image.copy()
+    out[y0:y1, x0:x1] = crop
+    full = np.zeros((h, w), dtype=bool)
+    full[y0:y1, x0:x1] = region
+    return out, full
 
 
 class MaskedFaceSynthesizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
@@ -147,9 +164,10 @@ class MaskedFaceSynthesizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator
         ``landmarks(X)`` method); cloned and fitted in :meth:`fit` with
         ``on_missing='nan'``. None: ``LandmarkExtractor()`` (dlib HOG
         detector and 68-point predictor).
-    on_missing : {'raise', 'ignore', 'whole'}, default='raise'
+    on_missing : {'raise', 'keep', 'whole'}, default='raise'
         Photos without a face (NaN landmarks): raise a ``ValueError``
-        naming them, return them unchanged with an empty region, or place
+        naming them, return them unchanged (``'keep'``; the older spelling
+        ``'ignore'`` is deprecated) with an empty region, or place
         the mask as on a face filling the image (the
         :class:`~skface.restoration.masks.FaceMaskShape` template). Outputs
         stay valid images, so there is no ``'nan'`` option.
@@ -189,7 +207,7 @@ class MaskedFaceSynthesizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator
         "expand": [Interval(Real, 0, None, closed="left")],
         "jitter": [Interval(Real, 0, 1, closed="left")],
         "landmark_extractor": [HasMethods(["fit", "landmarks"]), None],
-        "on_missing": [StrOptions(set(_ON_MISSING))],
+        "on_missing": [StrOptions({*_ON_MISSING, "ignore"}, deprecated={"ignore"})],
         "n_jobs": [Integral, None],
         "random_state": ["random_state"],
     }
@@ -253,8 +271,6 @@ class MaskedFaceSynthesizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator
         self._color()
         check_images(X, dtype=None, channels="keep", stack=False)
         if self.landmark_extractor is None:
-            from ..landmarks import LandmarkExtractor
-
             extractor = LandmarkExtractor()
         else:
             extractor = clone(self.landmark_extractor)
@@ -316,19 +332,28 @@ class MaskedFaceSynthesizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator
             "expand": self.expand,
             "jitter": self.jitter,
         }
+        on_missing = self.on_missing
+        if on_missing == "ignore":
+            warnings.warn(
+                "on_missing='ignore' is deprecated and will be removed in skface "
+                "0.3; use on_missing='keep' (the spelling every estimator uses)",
+                FutureWarning,
+                stacklevel=3,
+            )
+            on_missing = "keep"
         base = draw_seed(self.random_state)
         items = []
         for i, (im, pts) in enumerate(zip(images, L)):
             if not np.isfinite(pts).all():
-                if self.on_missing == "raise":
+                if on_missing == "raise":
                     h, w = im.shape[:2]
                     raise ValueError(
                         f"no face found in X[{i}] ({h}x{w} pixels); set "
-                        "on_missing='ignore' or 'whole' to keep such images"
+                        "on_missing='keep' or 'whole' to keep such images"
                     )
                 pts = (
                     None
-                    if self.on_missing == "ignore"
+                    if on_missing == "keep"
                     else _template_points(im.shape[:2], (0.0, 0.0, 1.0, 1.0))
                 )
             seed = [base, zlib.crc32(np.ascontiguousarray(im).tobytes())]

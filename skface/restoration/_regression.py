@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import clone
+from sklearn.ensemble import ExtraTreesRegressor
 from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.validation import check_is_fitted
 
@@ -102,8 +103,6 @@ class RegressionInpainter(BaseInpainter):
                     "deterministic generator such as CenterSquare()"
                 )
         if self.estimator is None:
-            from sklearn.ensemble import ExtraTreesRegressor
-
             est = ExtraTreesRegressor(n_estimators=10, max_features=32)
         else:
             est = clone(self.estimator)

@@ -17,15 +17,27 @@ def _telea_one(item):
     cv2 = import_cv2()
     image, hole, method, radius = item
     flag = cv2.INPAINT_TELEA if method == "telea" else cv2.INPAINT_NS
-    mask = np.ascontiguousarray(hole, dtype=np.uint8)
+    out = np.array(image, dtype=np.float32, copy=True)
+    if not hole.any():
+        return out
+    # Only known pixels within ``radius`` of the hole are read: work on the
+    # hole's box plus that margin, not on the whole photo.
+    m = int(np.ceil(radius)) + 2
+    rows, cols = np.flatnonzero(hole.any(1)), np.flatnonzero(hole.any(0))
+    box = (
+        slice(max(rows[0] - m, 0), rows[-1] + m + 1),
+        slice(max(cols[0] - m, 0), cols[-1] + m + 1),
+    )
+    mask = np.ascontiguousarray(hole[box], dtype=np.uint8)
     # 16-bit single-channel input keeps precision (cv2.inpaint's Telea gives
     # garbage on float32 images, OpenCV 4.x); one call per channel.
-    u16 = np.rint(image * 65535.0).astype(np.uint16)
+    u16 = np.rint(image[box] * 65535.0).astype(np.uint16)
     channels = [
         cv2.inpaint(np.ascontiguousarray(u16[:, :, c]), mask, float(radius), flag)
         for c in range(image.shape[2])
     ]
-    return (np.stack(channels, axis=2) / np.float32(65535.0)).astype(np.float32)
+    out[box] = np.stack(channels, axis=2) / np.float32(65535.0)
+    return out
 
 
 class TeleaInpainter(BaseInpainter):

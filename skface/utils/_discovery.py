@@ -6,6 +6,10 @@ import importlib
 import inspect
 import pkgutil
 
+from sklearn.base import BaseEstimator
+
+import skface
+
 __all__ = ["all_estimators"]
 
 # Subpackages that hold no estimators (or are not importable without extras).
@@ -21,8 +25,6 @@ _TYPE_MIXINS = {
 
 
 def _public_modules():
-    import skface
-
     for info in pkgutil.walk_packages(skface.__path__, prefix="skface."):
         parts = info.name.split(".")
         if any(p.startswith("_") or p in _SKIP for p in parts[1:]):
@@ -50,8 +52,6 @@ def all_estimators(type_filter=None):
     estimators : list of (name, class)
         Sorted by name, without duplicates.
     """
-    from sklearn.base import BaseEstimator
-
     found = {}
     for module in _public_modules():
         for name in getattr(module, "__all__", ()):

@@ -12,6 +12,8 @@ from contextlib import contextmanager
 
 import numpy as np
 
+from ._optional import import_dlib
+
 __all__ = ["borrow", "to_dlib_rectangle"]
 
 _POOL: OrderedDict = OrderedDict()
@@ -57,8 +59,6 @@ def to_dlib_rectangle(box):
     """skface box ``(left, top, right, bottom)``, ``right = left + width``,
     to dlib's inclusive ``rectangle(l, t, r - 1, b - 1)``, rounded to whole
     pixels (never inverted)."""
-    from ._optional import import_dlib
-
     left, top, right, bottom = (int(v) for v in np.rint(np.asarray(box, float)[:4]))
     right, bottom = max(left, right - 1), max(top, bottom - 1)
     return import_dlib().rectangle(left, top, right, bottom)

@@ -12,6 +12,8 @@ import contextlib
 import numpy as np
 from sklearn.utils import check_random_state
 
+from ._optional import import_torch
+
 __all__ = ["check_random_state", "draw_seed", "spawn_seeds", "torch_rng_context"]
 
 _MAX_SEED = np.iinfo(np.int32).max
@@ -39,8 +41,6 @@ def torch_rng_context(seed: int, devices=()):
     Uses ``torch.random.fork_rng`` so that fitting a seeded skface model never
     changes the random numbers a user's own torch code draws next.
     """
-    from ._optional import import_torch
-
     torch = import_torch()
     with torch.random.fork_rng(devices=list(devices), enabled=True):
         torch.manual_seed(int(seed))

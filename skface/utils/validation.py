@@ -7,8 +7,8 @@ known layout, so native code never sees an array it can crash on.
 Conventions (see the *Conventions* page of the documentation):
 
 * images are RGB (or grey) with shape ``(H, W[, C])``; a batch is
-  ``(n_samples, H, W[, C])``, a list of such arrays (sizes may differ) or a
-  list of file paths;
+  ``(n_samples, H, W[, C])``, a list of such arrays (sizes may differ), of
+  file paths or of PIL images;
 * pixel values are ``uint8``, ``uint16`` or float in ``[0, 1]``;
 * landmarks are ``(x, y)`` pairs, x to the right, y down, in pixels;
 * boxes are ``(left, top, right, bottom)`` in pixels.
@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import numbers
 import os
-from pathlib import Path
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted  # noqa: F401  (re-export)
+
+from ._io import is_pil_image, pil_to_array, read_image
 
 __all__ = [
     "check_images",
@@ -41,59 +42,6 @@ def _is_path(obj) -> bool:
     return isinstance(obj, (str, os.PathLike))
 
 
-def read_image(path, *, index=None):
-    """Read one image file into an RGB/grey array, validating it fully.
-
-    Parameters
-    ----------
-    path : str or path-like
-        Image file (any format Pillow reads: PNG, JPEG, BMP, TIFF, ...).
-    index : int, default=None
-        Position of the file in a batch, used in error messages.
-
-    Returns
-    -------
-    image : ndarray of shape (H, W) or (H, W, 3)
-        ``uint8`` (``uint16`` for 16-bit grey files). EXIF orientation is
-        applied and alpha is dropped.
-
-    Raises
-    ------
-    ValueError
-        If the file does not exist, is not an image or is truncated.
-    """
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
-    where = f"X[{index}]" if index is not None else "image"
-    path = Path(path)
-    if not path.is_file():
-        raise ValueError(f"{where}: file {str(path)!r} does not exist")
-    try:
-        with Image.open(path) as img:
-            img.load()  # decodes everything: truncated files raise here
-            img = ImageOps.exif_transpose(img)
-            mode = img.mode
-            if mode in ("I;16", "I;16B", "I;16L", "I;16N"):
-                arr = np.asarray(img, dtype=np.uint16)
-            elif mode in ("1", "L"):
-                arr = np.asarray(img.convert("L"))
-            elif mode in ("I", "F"):
-                raise ValueError(
-                    f"{where}: file {str(path)!r} has 32-bit pixel mode {mode!r}; "
-                    "convert it to 8- or 16-bit first"
-                )
-            else:
-                arr = np.asarray(img.convert("RGB"))
-    except UnidentifiedImageError:
-        raise ValueError(f"{where}: file {str(path)!r} is not an image") from None
-    except (OSError, SyntaxError) as exc:  # Pillow's errors for broken data
-        raise ValueError(
-            f"{where}: file {str(path)!r} could not be decoded ({exc}); "
-            "it is truncated or corrupt"
-        ) from None
-    return np.ascontiguousarray(arr)
-
-
 def _as_sequence(X, name):
     """Return (items, stacked_array_or_None) without copying pixel data."""
     if X is None:
@@ -101,6 +49,10 @@ def _as_sequence(X, name):
     if _is_path(X):
         raise ValueError(
             f"{name} is a single path {str(X)!r}; pass a list of paths, e.g. [path]"
+        )
+    if is_pil_image(X):
+        raise ValueError(
+            f"{name} is a single PIL image; pass a list of images, e.g. [image]"
         )
     if hasattr(X, "iloc") or hasattr(X, "to_numpy"):  # pandas Series / DataFrame
         X = X.to_numpy()
@@ -212,6 +164,8 @@ def _check_pixels(img, index, name, *, ensure_min_size):
     where = f"{name}[{index}]"
     if _is_path(img):
         img = read_image(img, index=index)
+    elif is_pil_image(img):
+        img = pil_to_array(img, where=where)
     elif not isinstance(img, np.ndarray):
         if hasattr(img, "__array__") or isinstance(img, (list, tuple)):
             try:
@@ -222,8 +176,8 @@ def _check_pixels(img, index, name, *, ensure_min_size):
                 ) from None
         else:
             raise ValueError(
-                f"{where} of type {type(img).__name__} is neither an image array "
-                "nor a file path"
+                f"{where} of type {type(img).__name__} is neither an image array, "
+                "a PIL image nor a file path"
             )
     _check_meta(img.dtype, img.shape, where, ensure_min_size)
     _check_values(img, where)
@@ -276,10 +230,13 @@ def check_images(
 
     Parameters
     ----------
-    X : (n_samples, H, W[, C]) ndarray, list of ndarray or list of path
+    X : (n_samples, H, W[, C]) ndarray, list of ndarray, path or PIL image
         Images. Arrays are ``uint8``, ``uint16`` or float in ``[0, 1]``;
-        grey, RGB or RGBA (alpha is dropped). Lists may mix sizes, arrays and
-        file paths.
+        grey, RGB or RGBA (alpha is dropped), in **RGB** order (OpenCV's
+        BGR is not detected: convert it first). Lists may mix sizes, arrays,
+        file paths (read with :func:`read_image`) and
+        :class:`PIL.Image.Image` objects (EXIF orientation applied, any mode
+        converted to RGB or grey, alpha dropped).
     dtype : {'uint8', 'float32', 'float64'} or None, default='uint8'
         Output dtype. Floats are scaled to ``[0, 1]``. ``None`` keeps the
         input dtype.
@@ -306,7 +263,8 @@ def check_images(
         Naming the offending sample index and value for: empty input, wrong
         number of dimensions, zero-size or too-small images, NaN/inf, floats
         outside ``[0, 1]``, bool/complex/object/other integer dtypes, missing
-        files, files that are not images and truncated files.
+        files, folders, files that are not images, truncated files and
+        decompression bombs.
 
     Examples
     --------

@@ -217,15 +217,29 @@ def test_on_missing_raise_names_the_image(faces):
         _fitted().extract(X, L)
 
 
-def test_on_missing_nan(faces):
+def test_on_missing_nan_gives_nan_chips(faces):
+    """The conventions promise a NaN row, not a black chip (issue 10, 5.4)."""
     X, L = _with_missing(faces)
-    rec = _fitted(on_missing="nan").extract(X, L)
+    rec = _fitted(on_missing="nan", dtype="float32").extract(X, L)
     np.testing.assert_array_equal(rec.found, [True, False, True])
-    assert (rec.chips[1] == 0).all() and not rec.masks[1].any()
+    assert rec.chips.dtype == np.float32
+    assert np.isnan(rec.chips[1]).all() and not rec.masks[1].any()
+    assert np.isfinite(rec.chips[[0, 2]]).all()
     assert np.isnan(rec.transforms[1]).all() and np.isnan(rec.landmarks[1]).all()
     assert np.isnan(rec.inverse_transforms[1]).all()
-    ok = _fitted().extract(X[[0, 2]], L[[0, 2]])
+    ok = _fitted(dtype="float32").extract(X[[0, 2]], L[[0, 2]])
     np.testing.assert_array_equal(rec.chips[[0, 2]], ok.chips)
+    chips = _fitted(on_missing="nan", dtype="float32").transform(X, L)
+    np.testing.assert_array_equal(np.isnan(chips).all(axis=(1, 2, 3)), [0, 1, 0])
+
+
+def test_on_missing_nan_refuses_uint8_chips():
+    """uint8 cannot hold NaN: refused with a clear message, never black chips."""
+    X = np.zeros((1, 8, 8, 3))
+    with pytest.raises(ValueError, match=r"on_missing='nan'.*dtype='float32'"):
+        FaceExtractor(on_missing="nan").fit(X)
+    with pytest.raises(ValueError, match=r"on_missing='nan'.*dtype='float32'"):
+        FaceExtractor(on_missing="nan", dtype="uint8").fit_transform(X)
 
 
 def test_on_missing_whole_resizes_the_photo(faces):
@@ -244,9 +258,9 @@ def test_on_missing_whole_resizes_the_photo(faces):
 
 def test_no_face_with_default_extractor():
     blank = np.full((1, 80, 80, 3), 128, np.uint8)
-    ext = FaceExtractor(output_size=SIZE, on_missing="nan").fit(blank)
-    rec = ext.extract(blank)
-    assert not rec.found[0] and (rec.chips == 0).all()
+    ext = FaceExtractor(output_size=SIZE, on_missing="nan", dtype="float32")
+    rec = ext.fit(blank).extract(blank)
+    assert not rec.found[0] and np.isnan(rec.chips).all()
     with pytest.raises(ValueError, match=r"X\[0\]"):
         FaceExtractor(output_size=SIZE).fit(blank).transform(blank)
 
@@ -257,7 +271,9 @@ def test_prefit_landmark_extractor_is_not_modified(photo):
     X, _ = photo
     blank = np.full((40, 40, 3), 90, np.uint8)
     user = LandmarkExtractor(on_missing="raise").fit(X)
-    ext = FaceExtractor(output_size=SIZE, landmark_extractor=user, on_missing="nan")
+    ext = FaceExtractor(
+        output_size=SIZE, landmark_extractor=user, on_missing="nan", dtype="float32"
+    )
     rec = ext.fit(X).extract([X[0], blank])
     np.testing.assert_array_equal(rec.found, [True, False])
     assert user.on_missing == "raise"
@@ -313,7 +329,7 @@ def test_mixed_sizes_and_paths(faces, tmp_path):
 
 def test_tiny_image_without_face():
     tiny = np.full((1, 12, 12, 3), 100, np.uint8)
-    ext = FaceExtractor(output_size=SIZE, on_missing="nan").fit(tiny)
+    ext = FaceExtractor(output_size=SIZE, on_missing="whole").fit(tiny)
     assert not ext.extract(tiny).found[0]
 
 

@@ -21,7 +21,7 @@ def _anonymizer(**kwargs):
         batch_size=8,
         device="cpu",
     )
-    params = dict(decoder=decoder, random_state=0, on_missing="keep")
+    params = dict(decoder=decoder, method="generate", random_state=0, on_missing="keep")
     params.update(kwargs)
     return FaceAnonymizer(**params)
 

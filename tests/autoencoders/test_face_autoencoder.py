@@ -12,7 +12,7 @@ from sklearn.svm import SVC
 from skface.autoencoders import FaceAutoencoder
 from skface.datasets import load_lfw_subset, make_synthetic_faces
 
-TINY = dict(n_filters=4, batch_size=8, random_state=0, device="cpu")
+TINY = dict(width=4, batch_size=8, random_state=0, device="cpu")
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +115,7 @@ def test_save_load_and_pickle_round_trip(fitted, faces, tmp_path):
 
 def test_training_reduces_the_error_and_warm_start_continues(faces):
     ae = FaceAutoencoder(
-        16, input_size=32, max_epochs=1, linear_path="none", **{**TINY, "n_filters": 8}
+        16, input_size=32, max_epochs=1, linear_path="none", **{**TINY, "width": 8}
     )
     before = ae.fit(faces).score(faces)
     ae.set_params(warm_start=True, max_epochs=15).fit(faces)
@@ -231,7 +231,7 @@ def test_hyperface_encoder_one_step():
         encoder="hyperface",
         max_epochs=1,
         batch_size=2,
-        n_filters=4,
+        width=4,
         random_state=0,
         device="cpu",
     ).fit(X)

@@ -113,3 +113,96 @@ def test_bad_files(tmp_path, text, match):
 def test_missing_file(tmp_path):
     with pytest.raises(ValueError, match="does not exist"):
         load_dlib_xml(tmp_path / "nothing.xml")
+
+
+# ------------------------------------------------------ untrusted files
+# (issue 10, section 5.7): paths outside the XML's folder and entity
+# declarations hidden by another encoding are refused.
+
+
+def _one_image_xml(tmp_path, file):
+    path = tmp_path / "data" / "faces.xml"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(f"<dataset><images><image file='{file}'/></images></dataset>")
+    return path
+
+
+@pytest.mark.parametrize("load_images", [True, False])
+def test_image_outside_the_folder_is_refused(tmp_path, load_images):
+    secret = tmp_path / "secret.png"
+    Image.fromarray(np.zeros((4, 4), np.uint8)).save(secret)
+    for file in ["../secret.png", str(secret), "sub/../../secret.png"]:
+        path = _one_image_xml(tmp_path, file)
+        with pytest.raises(ValueError, match="outside.*allow_outside=True"):
+            load_dlib_xml(path, load_images=load_images)
+    data = load_dlib_xml(path, load_images=load_images, allow_outside=True)
+    assert data.filenames == [str(secret.resolve())]
+
+
+def test_symlink_out_of_the_folder_is_refused(tmp_path):
+    secret = tmp_path / "secret.png"
+    Image.fromarray(np.zeros((4, 4), np.uint8)).save(secret)
+    path = _one_image_xml(tmp_path, "link.png")
+    (path.parent / "link.png").symlink_to(secret)
+    with pytest.raises(ValueError, match="outside"):
+        load_dlib_xml(path)
+    assert load_dlib_xml(path, allow_outside=True).images[0].shape == (4, 4)
+
+
+def test_paths_inside_the_folder_are_fine(xml_file):
+    # ./ and sub/../ stay inside the folder.
+    text = XML.replace("file='a.png'", "file='./sub/../a.png'")
+    xml_file.write_text(text)
+    assert load_dlib_xml(xml_file).images[0].shape == (30, 40, 3)
+
+
+ENTITY_XML = (
+    '<?xml version="1.0" encoding="{enc}"?>'
+    '<!DOCTYPE d [<!ENTITY e "boom">]>'
+    "<dataset><name>&e;</name><images/></dataset>"
+)
+
+
+@pytest.mark.parametrize(
+    "encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-8-sig"]
+)
+def test_entities_are_refused_in_any_encoding(tmp_path, encoding):
+    path = tmp_path / "bad.xml"
+    enc = encoding.replace("-sig", "").replace("-le", "").replace("-be", "")
+    # utf-16-le/-be have no BOM: the encoding is seen in the bytes of '<?xml'.
+    path.write_bytes(ENTITY_XML.format(enc=enc).encode(encoding))
+    with pytest.raises(ValueError, match="declares XML entities, which"):
+        load_dlib_xml(path, load_images=False)
+
+
+def test_doctype_without_entities_is_refused(tmp_path):
+    path = tmp_path / "bad.xml"
+    path.write_text(
+        '<?xml version="1.0"?><!DOCTYPE dataset SYSTEM "http://example.com/x.dtd">'
+        "<dataset><images/></dataset>"
+    )
+    with pytest.raises(ValueError, match="has a <!DOCTYPE>"):
+        load_dlib_xml(path, load_images=False)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig", "iso-8859-1"])
+def test_other_encodings_of_a_good_file(xml_file, encoding):
+    text = XML.replace("ISO-8859-1", encoding.replace("-sig", "")).replace(
+        "Tiny faces", "Tiny faces \u00e9"
+    )
+    xml_file.write_bytes(text.encode(encoding))
+    data = load_dlib_xml(xml_file, load_images=False)
+    assert data.DESCR.startswith("Tiny faces \u00e9")
+    assert data.boxes[0].shape == (2, 4)
+
+
+def test_undeclared_encoding_mismatch_is_a_value_error(tmp_path):
+    path = tmp_path / "bad.xml"
+    path.write_bytes(b"<dataset><name>\xff\xfe\xfa</name><images/></dataset>")
+    with pytest.raises(ValueError, match="bad.xml"):
+        load_dlib_xml(path, load_images=False)
+
+
+def test_xml_path_is_a_folder(tmp_path):
+    with pytest.raises(ValueError, match="is a folder"):
+        load_dlib_xml(tmp_path)

@@ -100,7 +100,7 @@ def test_small_boxes_make_dlib_upsample_in_training():
     [
         ([np.empty((0, 4))] * 2, "no box"),
         ([np.array([[10, 10, 90, 90]])], "1 entries but there are 2"),
-        (np.array([0, 1]), "one array of"),
+        (np.array([0, 1]), r"one \(k_i, 4\) array per image"),
         ([np.array([[10, 10, 5, 90]]), np.empty((0, 4))], "inverted"),
         ([np.array([[10, 10, 90]]), np.empty((0, 4))], "shape"),
         ([np.array([[10, np.nan, 90, 90]]), np.empty((0, 4))], "non-finite"),
@@ -108,8 +108,11 @@ def test_small_boxes_make_dlib_upsample_in_training():
 )
 def test_bad_boxes_raise_value_error(y, match):
     X = [np.zeros((100, 100, 3), np.uint8)] * 2
+    # train=True: a 1-D y of class labels is refused instead of keeping the
+    # pretrained detector (which train='auto' does, see
+    # tests/detection/test_pretrained_in_pipeline.py).
     with pytest.raises(ValueError, match=match):
-        HOGFaceDetector().fit(X, y)
+        HOGFaceDetector(train=True).fit(X, y)
 
 
 def test_train_false_keeps_pretrained_for_grid_search():

@@ -2,8 +2,11 @@
 
 Each family module here (``detection.py``, ``landmarks.py``, ...) defines
 ``SPECS = {"ClassName": EstimatorSpec(...)}``. ``test_common`` discovers
-every public estimator with :func:`skface.utils.all_estimators` and looks its
-spec up by class name; an estimator without a spec runs with its defaults.
+every public estimator with :func:`skface.utils.all_estimators` (and every
+public mask generator) and looks its spec up by class name; an estimator
+without a spec runs :mod:`skface.utils.estimator_checks` with its defaults
+and the default check data. Expected failures are not set here: they live in
+the one table of ``tests/test_common.py``.
 
 Keep one module per family so that work on different families never edits
 the same file.
@@ -24,13 +27,11 @@ class EstimatorSpec:
     init : dict
         Small constructor settings (tiny nets, ``max_epochs=1``, few trees).
     data : callable or None
-        ``data() -> (X, y)`` used by skface's own checks (fit, pickle round
-        trip, one row out per row in). ``y`` may be None. Defaults to small
-        synthetic faces for image estimators and a 2-D blob for others.
-    expected_failed_checks : dict
-        ``{check_name: reason}`` waived on top of the image-input waivers
-        that apply to every image estimator. Every entry needs a reason;
-        waivers are strict: a waived check that passes fails the test.
+        ``data() -> (X, y)``, the check data of the image checks (fit,
+        pickle round trip, one row out per row in, ...). ``y`` may be None.
+        Defaults to six 64x64 synthetic faces. A tabular estimator whose
+        ``y`` is images (``LatentDecoder``) gets the data checks on this
+        data instead of scikit-learn's, which only feed 1-D targets.
     output_method : str, callable or None
         Method whose output the checks compare (before/after pickling, on a
         subset, ...): a method name, or ``f(estimator, X) -> output`` for
@@ -40,7 +41,6 @@ class EstimatorSpec:
 
     init: dict = field(default_factory=dict)
     data: Callable | None = None
-    expected_failed_checks: dict = field(default_factory=dict)
     output_method: str | Callable | None = None
 
 

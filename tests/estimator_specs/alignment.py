@@ -24,7 +24,7 @@ def _reconstruct(estimator, X):
     """
     from skface.alignment import FaceExtractor
 
-    records = FaceExtractor(output_size=32, on_missing="nan").fit(X).extract(X)
+    records = FaceExtractor(output_size=32, on_missing="whole").fit(X).extract(X)
     return estimator.reconstruct(X, 255 - records.chips, records)
 
 

@@ -16,7 +16,7 @@ SPECS = {
         init={
             "embedding_dim": 8,
             "input_size": 32,
-            "n_filters": 4,
+            "width": 4,
             "max_epochs": 1,
             "batch_size": 4,
             "random_state": 0,

@@ -9,7 +9,7 @@ SPECS = {
     # full, with no waiver. 'procrustes' is the setting with learned state.
     # The default n_dims=2 is checked the same way in tests/features.
     "Face2VecFeatures": EstimatorSpec(init={"normalize": "procrustes", "n_dims": 1}),
-    "ThumbnailFeatures": EstimatorSpec(init={"size": 4}),
+    "ThumbnailFeatures": EstimatorSpec(init={"output_size": 4}),
     "ColorHistogram": EstimatorSpec(init={"bins": 8}),
     # Chips mode embeds any image (resized to 150x150), so the synthetic faces
     # work without a detector; photos mode is tested in tests/features.

@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 from skimage import data
 from skimage.transform import resize
-from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
 from sklearn.pipeline import make_pipeline
 from sklearn.svm import SVC
@@ -168,16 +167,16 @@ def test_parallel_matches_serial(chip):
 
 def test_names_validation_and_unfitted(chip):
     enc = DlibFaceEncoder("chips")
-    with pytest.raises(NotFittedError):
-        enc.transform([chip])
+    unfitted = enc.transform([chip])  # pretrained models: no fit needed (issue 10)
     enc.fit([chip])
+    np.testing.assert_array_equal(enc.transform([chip]), unfitted)
     names = enc.get_feature_names_out()
     assert len(names) == 128 and names[0] == "dlibfaceencoder0"
     assert enc.detector_ is None and enc.n_features_out_ == 128
     with pytest.raises(ValueError, match="input"):
         DlibFaceEncoder("video").fit([chip])
     with pytest.raises(FileNotFoundError, match="does not exist"):
-        DlibFaceEncoder("chips", model="/nonexistent/model.dat").fit([chip])
+        DlibFaceEncoder("chips", model_path="/nonexistent/model.dat").fit([chip])
     with pytest.raises(ValueError, match="2-D array"):
         enc.transform(np.zeros((5, 7)))
     assert "_POOL" not in pickle.dumps(enc).decode("latin-1")

@@ -86,7 +86,7 @@ def test_empty_mask_gives_a_nan_row():
 def test_bad_masks_raise():
     chips = np.zeros((2, 8, 8, 3), dtype=np.uint8)
     est = ColorHistogram().fit(chips)
-    with pytest.raises(ValueError, match="masks has 1 masks but there are 2"):
+    with pytest.raises(ValueError, match="got 1 masks for 2 images"):
         est.transform(chips, masks=np.ones((1, 8, 8), dtype=bool))
     with pytest.raises(ValueError, match=r"masks\[1\] has shape \(8, 7\)"):
         est.transform(chips, masks=[np.ones((8, 8)), np.ones((8, 7))])

@@ -133,8 +133,16 @@ def test_score_is_negative_landmark_error(ext68, image, ref68):
 def test_several_faces_select_and_landmarks_all(image):
     photo = _two_face_photo(image)
     est = LandmarkExtractor().fit(photo[None])
-    (faces,) = est.landmarks_all(photo[None])
+    rows = est.landmarks_all(photo[None])
+    (faces,) = rows.split("landmarks")
     assert faces.shape == (2, 68, 2)
+    np.testing.assert_array_equal(rows.image_index, [0, 0])
+    np.testing.assert_array_equal(rows.face_index, [0, 1])
+    assert rows.boxes.shape == (2, 4) and np.all(np.diff(rows.scores) <= 0)
+    # each face's landmarks lie in its own box
+    for box, lm in zip(rows.boxes, rows.landmarks):
+        centre = lm.mean(axis=0)
+        assert box[0] < centre[0] < box[2] and box[1] < centre[1] < box[3]
     centres = faces.mean(axis=1)
     assert {int(c[0] > 220) for c in centres} == {0, 1}  # one face on each side
     big = est.landmarks(photo[None])[0]
@@ -165,8 +173,10 @@ def test_on_missing_policies(image, ref68):
     np.testing.assert_array_equal(L2, L)
     with pytest.raises(ValueError, match=r"X\[1\]"):
         LandmarkExtractor().fit(X).landmarks(X, boxes=boxes)
-    (all0,) = LandmarkExtractor().fit(X).landmarks_all([blank])
-    assert all0.shape == (0, 68, 2)
+    rows0 = LandmarkExtractor().fit(X).landmarks_all([blank])
+    assert len(rows0) == 0 and rows0.n_images == 1
+    (all0,) = rows0.split("landmarks")
+    assert all0.shape == (0, 68, 2) and rows0.boxes.shape == (0, 4)
 
 
 def test_score_counts_missing_faces(image, ref68):
@@ -259,9 +269,14 @@ def test_pickle_and_n_jobs_give_identical_output(image, ref68):
     two = est.set_params(n_jobs=2).transform(X)  # loky processes
     np.testing.assert_array_equal(two, one)
     with joblib.parallel_config(backend="threading"):
-        all_faces = est.landmarks_all(X)
+        rows = est.landmarks_all(X)
+    all_faces = rows.split("landmarks")
     assert len(all_faces) == 4 and len(all_faces[1]) == len(all_faces[3]) == 2
     np.testing.assert_array_equal(all_faces[0][0], ref68)  # best first
+    with joblib.parallel_config(backend="loky", n_jobs=2):
+        loky = est.set_params(n_jobs=None).landmarks_all(X)
+    for name in ("image_index", "boxes", "scores", "landmarks"):
+        np.testing.assert_array_equal(getattr(loky, name), getattr(rows, name))
 
 
 def test_in_pipeline(image):

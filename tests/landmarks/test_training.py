@@ -59,10 +59,10 @@ def test_training_is_deterministic_and_pickles(split, trained):
     (X, y, b), (Xt, _, bt) = split
     again = LandmarkExtractor(**TINY).fit(X, y, boxes=b)
     assert again.model_bytes_ == trained.model_bytes_
-    two = LandmarkExtractor(**TINY, n_threads=2).fit(X, y, boxes=b)
+    two = LandmarkExtractor(**TINY, n_jobs=2).fit(X, y, boxes=b)
     assert (
         two.model_bytes_
-        == LandmarkExtractor(**TINY, n_threads=2).fit(X, y, boxes=b).model_bytes_
+        == LandmarkExtractor(**TINY, n_jobs=2).fit(X, y, boxes=b).model_bytes_
     )
     flat = LandmarkExtractor(**TINY).fit(X, y.reshape(len(y), -1), boxes=b)
     assert flat.model_bytes_ == trained.model_bytes_  # (n, 2p) == (n, p, 2)

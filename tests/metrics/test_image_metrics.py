@@ -66,7 +66,7 @@ def test_validation_errors(face):
         psnr(face, face, masks=_hole().astype(int))
     with pytest.raises(ValueError, match=r"masks\[0\] has shape"):
         l1_error(face, face, masks=np.ones((1, 8, 8), bool))
-    with pytest.raises(ValueError, match=r"masks\[0\] selects no pixel"):
+    with pytest.raises(ValueError, match=r"masks\[0\] is empty: it selects no pixel"):
         ssim(face, face, masks=np.zeros((1, 64, 64), bool))
     with pytest.raises(ValueError, match="got 2 masks for 1 images"):
         seam_score(face, np.ones((2, 64, 64), bool))

@@ -514,3 +514,67 @@ def test_import_is_light():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "[]"
+
+
+# --------------------------------------------------------------------------
+# Ctrl-C
+
+
+@pytest.mark.parametrize("use_function", [False, True])
+def test_keyboard_interrupt_stops_the_search(blobs, one_torch_thread, use_function):
+    # Defect 5.3: skorch swallows Ctrl-C inside fit, so the half-trained fold
+    # was scored and the trial recorded as COMPLETE, and the search went on.
+    from skorch.callbacks import Callback
+
+    from skface.neural import TrainingInterruptedWarning
+
+    X, y = blobs
+
+    class CtrlC(Callback):
+        def on_epoch_end(self, net, **kwargs):
+            if len(net.history) == 2:
+                raise KeyboardInterrupt
+
+    storage = optuna.storages.InMemoryStorage()
+    est = _face2vec(max_epochs=5, callbacks=[CtrlC()])
+    space = {"lr": FloatDistribution(1e-3, 1e-2, log=True)}
+    kwargs = dict(n_trials=3, cv=2, storage=storage, study_name="s", random_state=0)
+    with pytest.raises(KeyboardInterrupt), pytest.warns(TrainingInterruptedWarning):
+        if use_function:
+            optuna_search(est, X, y, space, **kwargs)
+        else:
+            OptunaSearch(est, space, **kwargs).fit(X, y)
+    trials = optuna.load_study(study_name="s", storage=storage).trials
+    assert [t.state for t in trials] == [TrialState.FAIL]
+    # Without the search, the same estimator warns and keeps its model.
+    with pytest.warns(TrainingInterruptedWarning, match="in epoch 2"):
+        fitted = clone(est).fit(X, y)
+    assert fitted.n_iter_ == 2
+
+
+def test_keyboard_interrupt_in_the_refit_leaves_no_best_estimator(
+    blobs, one_torch_thread
+):
+    from skorch.callbacks import Callback
+
+    from skface.neural import TrainingInterruptedWarning
+
+    X, y = blobs
+
+    class CtrlCOnAllData(Callback):
+        def on_train_begin(self, net, X=None, **kwargs):
+            self.n_rows = len(X)
+
+        def on_epoch_end(self, net, **kwargs):
+            if self.n_rows == len(y) and len(net.history) == 2:
+                raise KeyboardInterrupt
+
+    est = _face2vec(max_epochs=3, callbacks=[CtrlCOnAllData()])
+    search = OptunaSearch(
+        est, {"lr": FloatDistribution(1e-3, 1e-2, log=True)}, n_trials=2, cv=2
+    )
+    with pytest.raises(KeyboardInterrupt, match="refit"):
+        with pytest.warns(TrainingInterruptedWarning):
+            search.fit(X, y)
+    assert [t.state for t in search.study_.trials] == [TrialState.COMPLETE] * 2
+    assert "lr" in search.best_params_ and not hasattr(search, "best_estimator_")

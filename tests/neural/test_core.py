@@ -7,9 +7,14 @@ import numpy as np
 import pytest
 import torch
 from sklearn.datasets import make_blobs
+from sklearn.exceptions import NotFittedError
 from skorch.callbacks import Callback, Checkpoint, LoadInitState
 
-from skface.neural import Face2VecClassifier, NonFiniteLossError
+from skface.neural import (
+    Face2VecClassifier,
+    NonFiniteLossError,
+    TrainingInterruptedWarning,
+)
 
 
 def _data(n=90, n_features=6, seed=0):
@@ -269,7 +274,9 @@ def test_checkpoint_interrupt_and_resume(tmp_path):
             if len(net.history) == 3:
                 raise KeyboardInterrupt  # e.g. Ctrl-C, or a killed job
 
-    first = _clf(max_epochs=10, callbacks=[checkpoint(), Interrupt()]).fit(X, y)
+    first = _clf(max_epochs=10, callbacks=[checkpoint(), Interrupt()])
+    with pytest.warns(TrainingInterruptedWarning, match="in epoch 3"):
+        first.fit(X, y)
     assert first.n_iter_ == 3
     assert (tmp_path / "params.pt").exists() and (tmp_path / "history.json").exists()
 
@@ -347,3 +354,141 @@ def test_weight_decay_on_optimizer_without_it_is_refused():
     X, y = _data()
     with pytest.raises(ValueError, match="LBFGS has no weight_decay"):
         _clf(optimizer=torch.optim.LBFGS, weight_decay=0.1).fit(X, y)
+
+
+def _optimizer_state(optimizer):
+    return {
+        i: {k: v.clone() if torch.is_tensor(v) else v for k, v in st.items()}
+        for i, st in optimizer.state_dict()["state"].items()
+    }
+
+
+def _assert_same_state(a, b):
+    assert a.keys() == b.keys()
+    for key in a:
+        if isinstance(a[key], dict):
+            _assert_same_state(a[key], b[key])
+        elif torch.is_tensor(a[key]):
+            assert torch.equal(a[key], b[key]), key
+        else:
+            assert a[key] == b[key], key
+
+
+def test_nan_in_warm_start_restores_the_previous_model():
+    # Defect 5.1: a NaN loss in a warm-start continuation left a "fitted"
+    # estimator with NaN weights that predicted NaN.
+    X, y = _data()
+    clf = _clf(max_epochs=2, optimizer="sgd", warm_start=True).fit(X, y)
+    weights, proba = _weights(clf), clf.predict_proba(X)
+    opt_state = _optimizer_state(clf.net_.optimizer_)
+    history = json_history(clf)
+    clf.set_params(lr=1e12, max_epochs=50)
+    with pytest.raises(NonFiniteLossError):
+        clf.fit(X * 1e3, y)
+    _assert_same_state(_weights(clf), weights)
+    _assert_same_state(_optimizer_state(clf.net_.optimizer_), opt_state)
+    assert json_history(clf) == history and clf.n_iter_ == 2
+    assert clf.net_.optimizer_.param_groups[0]["lr"] == 0.01
+    assert clf.net_.max_epochs == 2
+    np.testing.assert_array_equal(clf.predict_proba(X), proba)
+    # and it trains on from there
+    clf.set_params(lr=0.01, max_epochs=1).fit(X, y)
+    assert clf.n_iter_ == 3 and np.all(np.isfinite(clf.predict_proba(X)))
+
+
+def json_history(est):
+    return [{k: v for k, v in row.items() if k != "batches"} for row in est.history_]
+
+
+def test_failed_cold_refit_leaves_the_estimator_unfitted():
+    # A refit that fails after fit() replaced classes_ must not leave the old
+    # net behind, mismatched with the new fitted attributes.
+    X, y = _data()
+    clf = _clf(max_epochs=1).fit(X, y)
+
+    class Boom(Callback):
+        def on_epoch_end(self, net, **kwargs):
+            raise RuntimeError("boom")
+
+    clf.set_params(callbacks=[Boom()])
+    with pytest.raises(RuntimeError, match="boom"):
+        clf.fit(X, np.where(y == "ann", "dan", y))
+    with pytest.raises(NotFittedError):
+        clf.predict(X)
+
+
+def test_keyboard_interrupt_warns_with_the_epoch():
+    # Defect 5.3: Ctrl-C inside fit (skorch swallows it) returned a
+    # half-trained model without a word.
+    X, y = _data()
+
+    class CtrlC(Callback):
+        def on_batch_end(self, net, training=None, **kwargs):
+            if len(net.history) == 2 and len(net.history[-1]["batches"]) == 2:
+                raise KeyboardInterrupt
+
+    clf = _clf(max_epochs=10, callbacks=[CtrlC()])
+    with pytest.warns(
+        TrainingInterruptedWarning, match=r"in epoch 2; .*\(1 complete epochs"
+    ):
+        clf.fit(X, y)
+    assert clf.n_iter_ == 2  # the unfinished epoch is in the history
+    # Early stopping (which skorch implements by raising KeyboardInterrupt)
+    # is no interruption: no warning.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TrainingInterruptedWarning)
+        stopped = _clf(max_epochs=200, early_stopping=True, n_iter_no_change=1)
+        stopped.fit(X, y)
+    assert stopped.n_iter_ < 200
+
+
+def test_overridden_skorch_internals_keep_skorchs_history_keys():
+    # _Net overrides skorch internals (run_single_epoch, notify, train_step,
+    # the scoring callbacks): the history must hold what skorch's own net
+    # records, at epoch and batch level, so skorch callbacks keep working.
+    from skorch import NeuralNetClassifier
+    from skorch.dataset import ValidSplit
+
+    from skface.nn import MLP
+
+    X, y = _data()
+    X = X.astype(np.float32)
+    codes = np.unique(y, return_inverse=True)[1].astype(np.int64)
+    plain = NeuralNetClassifier(
+        MLP,
+        module__n_inputs=X.shape[1],
+        module__n_outputs=3,
+        module__hidden_layer_sizes=(8,),
+        criterion=torch.nn.CrossEntropyLoss,
+        max_epochs=2,
+        train_split=ValidSplit(0.2),
+        verbose=0,
+    ).fit(X, codes)
+    ours = _clf(max_epochs=2, validation_fraction=0.2).fit(X, y)
+    expected = set(plain.history[-1])
+    assert {"epoch", "batches", "dur", "train_loss", "valid_loss"} <= expected
+    assert expected <= set(ours.history_[-1])
+    for a, b in zip(plain.history[-1]["batches"], ours.history_[-1]["batches"]):
+        if "train_loss" in a and "train_loss" in b:
+            assert set(a) <= set(b)
+    plain_batch_keys = {k for b in plain.history[-1]["batches"] for k in b}
+    our_batch_keys = {k for b in ours.history_[-1]["batches"] for k in b}
+    assert plain_batch_keys <= our_batch_keys
+
+
+def test_skorch_is_pinned_to_the_major_version_of_the_overrides():
+    # The overrides above follow skorch 1.x internals; setup.cfg must not let
+    # a skorch 2 in unreviewed, and the installed one must fit the pin.
+    import configparser
+    from pathlib import Path
+
+    import skorch
+    from packaging.requirements import Requirement
+
+    cfg = configparser.ConfigParser()
+    cfg.read(Path(__file__).parents[2] / "setup.cfg")
+    lines = cfg["options.extras_require"]["neural"].split("\n")
+    (line,) = [ln for ln in lines if ln.strip().startswith("skorch")]
+    spec = Requirement(line.strip()).specifier
+    assert "2.0" not in spec and "1.0" in spec
+    assert skorch.__version__ in spec

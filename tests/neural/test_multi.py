@@ -7,7 +7,7 @@ import pytest
 import torch
 from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted
-from skorch.callbacks import Checkpoint
+from skorch.callbacks import Callback, Checkpoint
 from torch import nn
 
 from skface.neural import BaseNeuralEstimator, NonFiniteLossError
@@ -224,3 +224,257 @@ def test_early_stopping_on_the_training_loss():
 def test_non_finite_extra_loss_is_caught():
     with pytest.raises(NonFiniteLossError, match="loss became (nan|inf) at epoch 1"):
         ToyGAN(max_epochs=2, random_state=0).fit(np.full(64, np.inf))
+
+
+def _optimizer_states(net):
+    return {
+        name: net.__dict__[name + "_optimizer_"].state_dict()
+        for name in net.module_names
+    }
+
+
+def _assert_same(a, b, path="state"):
+    if isinstance(a, dict):
+        assert a.keys() == b.keys(), path
+        for key in a:
+            _assert_same(a[key], b[key], f"{path}[{key!r}]")
+    elif isinstance(a, (list, tuple)):
+        assert len(a) == len(b), path
+        for i, (x, z) in enumerate(zip(a, b)):
+            _assert_same(x, z, f"{path}[{i}]")
+    elif torch.is_tensor(a):
+        assert torch.equal(a, b), path
+    else:
+        assert a == b, path
+
+
+def _snapshot(est):
+    import copy
+
+    net = est.net_
+    return copy.deepcopy(
+        {
+            "modules": {
+                n: getattr(net, n + "_").state_dict() for n in net.module_names
+            },
+            "optimizers": _optimizer_states(net),
+        }
+    )
+
+
+def test_checkpoint_and_load_init_state_restore_every_module_and_optimizer(tmp_path):
+    # skorch's default Checkpoint saved nothing of a multi-module net (no
+    # module_): f_params now holds every module, f_optimizer every optimizer.
+    from skorch.callbacks import LoadInitState
+
+    def checkpoint():
+        return Checkpoint(monitor=None, dirname=str(tmp_path))
+
+    first = ToyGAN(max_epochs=3, random_state=0, callbacks=[checkpoint()]).fit(X_REAL)
+    saved = _snapshot(first)
+    assert {"params.pt", "optimizer.pt", "history.json"} <= {
+        p.name for p in tmp_path.iterdir()
+    }
+    seen = {}
+
+    class Spy(Callback):
+        def on_train_begin(self, net, **kwargs):
+            seen.update(_snapshot(type("E", (), {"net_": net})))
+
+    cp = checkpoint()
+    resumed = ToyGAN(
+        max_epochs=1, random_state=1, callbacks=[cp, LoadInitState(cp), Spy()]
+    )
+    resumed.fit(X_REAL)
+    _assert_same(seen["modules"], saved["modules"])
+    _assert_same(seen["optimizers"], saved["optimizers"])
+    assert resumed.history_[:, "epoch"] == [1, 2, 3, 4]
+    # load_params on a net with another module layout is refused by name
+    other = ToyGAN(max_epochs=1, random_state=0).fit(X_REAL)
+    with pytest.raises(ValueError, match="expected the states of"):
+        other.net_.load_params(f_params=str(tmp_path / "optimizer.pt"))
+
+
+def test_face_inpainter_checkpoint_holds_generator_and_optimizers(tmp_path):
+    from skorch.callbacks import LoadInitState
+
+    from skface.datasets import make_synthetic_faces
+    from skface.restoration import FaceInpainter
+
+    faces = make_synthetic_faces(8, size=16, random_state=0).images
+
+    def inpainter(**kwargs):
+        return FaceInpainter(
+            image_size=16, width=2, batch_size=4, random_state=0, **kwargs
+        )
+
+    cp = Checkpoint(monitor=None, dirname=str(tmp_path))
+    first = inpainter(max_epochs=2, callbacks=[cp]).fit(faces)
+    saved = _snapshot(first)
+    seen = {}
+
+    class Spy(Callback):
+        def on_train_begin(self, net, **kwargs):
+            seen.update(_snapshot(type("E", (), {"net_": net})))
+
+    cp = Checkpoint(monitor=None, dirname=str(tmp_path))
+    inpainter(max_epochs=1, callbacks=[cp, LoadInitState(cp), Spy()]).fit(faces)
+    assert set(seen["modules"]) == {"generator", "discriminator"}
+    _assert_same(seen["modules"], saved["modules"])
+    _assert_same(seen["optimizers"], saved["optimizers"])
+
+
+def test_warm_start_applies_changed_learning_rates_to_every_optimizer():
+    gan = ToyGAN(max_epochs=1, lr=0.01, lr_discriminator=0.01, warm_start=True)
+    gan.set_params(random_state=0).fit(X_REAL)
+    gan.set_params(lr=0.002, lr_discriminator=0.003).fit(X_REAL)
+    assert gan.n_iter_ == 2
+    g_group = gan.net_.generator_optimizer_.param_groups[0]
+    d_group = gan.net_.discriminator_optimizer_.param_groups[0]
+    assert g_group["lr"] == 0.002 and d_group["lr"] == 0.003
+    assert gan.net_.get_params()["discriminator_optimizer__lr"] == 0.003
+    # optimizer state is kept (a warm start), not rebuilt
+    assert int(gan.net_.generator_optimizer_.state_dict()["state"][0]["step"]) == 8
+
+
+def test_non_finite_loss_in_warm_start_restores_every_module_and_optimizer():
+    gan = ToyGAN(max_epochs=2, random_state=0, warm_start=True).fit(X_REAL)
+    before = _snapshot(gan)
+    sample = gan.sample(20)
+    history = [{k: v for k, v in row.items() if k != "batches"} for row in gan.history_]
+    with pytest.raises(NonFiniteLossError):
+        gan.fit(np.full(64, np.inf))
+    _assert_same(_snapshot(gan), before)
+    assert [
+        {k: v for k, v in row.items() if k != "batches"} for row in gan.history_
+    ] == history
+    np.testing.assert_array_equal(gan.sample(20), sample)
+
+
+def test_validation_without_target_fails_clearly_and_with_target_works():
+    gan = ToyGAN(max_epochs=2, validation_fraction=0.25, random_state=0)
+    with pytest.raises(ValueError, match="_GANNet has no validation loss"):
+        gan.fit(X_REAL)
+    assert not hasattr(gan, "net_")  # failed before training, left unfitted
+
+    reg = ToyRegressor(validation_fraction=0.25, max_epochs=3, random_state=0)
+    valid = []
+
+    class Spy(Callback):
+        def on_train_begin(self, net, X=None, y=None, **kwargs):
+            valid.extend(net.get_split_datasets(X, y)[1].indices)
+
+    X = np.random.RandomState(1).normal(size=(40, 3)).astype(np.float32)
+    y = (X @ np.array([1.0, -2.0, 0.5], dtype=np.float32))[:, None]
+    reg.set_params(callbacks=[Spy()]).fit(X, y)
+    losses = reg.history_[:, "valid_loss"]
+    assert len(losses) == 3 and np.all(np.isfinite(losses))
+    # the validation loss is the criterion (MSE) of the inference module
+    pred = reg.net_.infer_module("predictor", X[valid]).numpy()
+    assert losses[-1] == pytest.approx(float(np.mean((pred - y[valid]) ** 2)), rel=1e-5)
+
+
+def test_infer_module_runs_one_module_in_eval_mode():
+    gan = ToyGAN(max_epochs=1, random_state=0).fit(X_REAL)
+    net = gan.net_
+    z = np.random.RandomState(0).normal(size=(70, 2)).astype(np.float32)
+    calls = []
+    hook = net.discriminator_.register_forward_hook(lambda *a: calls.append(1))
+    net.generator_.train()  # infer_module switches to eval and back
+    try:
+        out = gan._forward(z, module="generator")
+    finally:
+        hook.remove()
+    assert calls == [] and net.generator_.training
+    assert out.shape == (70, 1)
+    with torch.no_grad():
+        expected = net.generator_.eval()(torch.from_numpy(z)).numpy()
+    np.testing.assert_allclose(out, expected, rtol=1e-6)
+    # ToyGAN.sample (the first module through net.forward) agrees
+    z5 = np.random.RandomState(0).normal(size=(5, 2)).astype(np.float32)
+    np.testing.assert_array_equal(
+        gan.sample(5), gan._forward(z5, module="generator")[:, 0]
+    )
+    with pytest.raises(ValueError, match="no module 'critic'"):
+        net.infer_module("critic", z)
+    with pytest.raises(ValueError, match="X is empty"):
+        net.infer_module("generator", z[:0])
+
+
+class _RegressionNet(MultiModuleNet):
+    """Two modules, a target: the default validation_step applies."""
+
+    module_names = ("predictor", "helper")
+
+    def train_step(self, batch, **fit_params):
+        self._set_training(True)
+        X, y = batch
+        pred = self.predictor_(X)
+        loss = nn.functional.mse_loss(pred, y)
+        self.step_module("predictor", loss, batch)
+        helper_loss = self.helper_(X).pow(2).mean()
+        self.step_module("helper", helper_loss, batch)
+        return {"loss": loss.detach(), "y_pred": pred.detach()}
+
+
+class ToyRegressor(BaseNeuralEstimator):
+    _net_class = _RegressionNet
+
+    def __init__(
+        self,
+        *,
+        optimizer="adam",
+        lr=0.01,
+        weight_decay=0.0,
+        batch_size=16,
+        max_epochs=3,
+        validation_fraction=0.0,
+        early_stopping=False,
+        n_iter_no_change=5,
+        callbacks=None,
+        warm_start=False,
+        device="auto",
+        random_state=None,
+        verbose=0,
+    ):
+        self.optimizer = optimizer
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.validation_fraction = validation_fraction
+        self.early_stopping = early_stopping
+        self.n_iter_no_change = n_iter_no_change
+        self.callbacks = callbacks
+        self.warm_start = warm_start
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _net_params(self):
+        n = int(self.n_features_in_)
+        return {
+            "predictor": nn.Linear,
+            "predictor__in_features": n,
+            "predictor__out_features": 1,
+            "helper": nn.Linear,
+            "helper__in_features": n,
+            "helper__out_features": 2,
+        }
+
+    def fit(self, X, y):
+        self._validate_params()
+        self.n_features_in_ = X.shape[1]
+        return self._fit_net(X, y)
+
+
+def test_save_and_load_params_of_every_module_with_safetensors(tmp_path):
+    a = ToyGAN(max_epochs=2, random_state=0).fit(X_REAL)
+    b = ToyGAN(max_epochs=1, random_state=1).fit(X_REAL)
+    path = tmp_path / "params.safetensors"
+    a.net_.save_params(f_params=str(path), use_safetensors=True)
+    b.net_.load_params(f_params=str(path), use_safetensors=True)
+    _assert_same(_snapshot(b)["modules"], _snapshot(a)["modules"])
+    np.testing.assert_array_equal(b.sample(10), a.sample(10))
+    with pytest.raises(ValueError, match="not optimizer states"):
+        a.net_.save_params(f_optimizer=str(tmp_path / "o"), use_safetensors=True)

@@ -78,3 +78,31 @@ def test_errors(face):
         blend_fill(face, face, hole[:10], "none")
     with pytest.raises(ValueError, match="known pixels"):
         blend_fill(face, face, np.ones((64, 64), bool), "poisson")
+
+
+@pytest.mark.parametrize("method", ["feather", "poisson"])
+@pytest.mark.parametrize(
+    "where", [(slice(20, 30), slice(25, 40)), (slice(0, 9), slice(50, 64))]
+)
+def test_blend_on_the_hole_box_equals_the_whole_image(face, method, where):
+    # blend_fill works on the hole's box plus a 1-pixel frame (a small hole
+    # in a 24-megapixel photo used to cost a distance transform of the
+    # whole photo); the result must be the whole-image computation's.
+    from scipy.ndimage import distance_transform_edt
+
+    from skface.utils import poisson_blend
+
+    rng = np.random.default_rng(1)
+    fill = rng.random(face.shape).astype(np.float32)
+    hole = np.zeros((64, 64), bool)
+    hole[where] = True
+    hole[where[0].start, where[1].start] = False  # not a plain rectangle
+    width = 4.0
+    out = blend_fill(face, fill, hole, method, width=width)
+    if method == "poisson":
+        ref = poisson_blend(face, fill, hole)
+    else:
+        dist, (iy, ix) = distance_transform_edt(hole, return_indices=True)
+        alpha = np.clip((dist - 0.5) / width, 0, 1)[..., None]
+        ref = np.where(hole[..., None], alpha * fill + (1 - alpha) * face[iy, ix], face)
+    np.testing.assert_allclose(out, ref, atol=1e-6)

@@ -291,7 +291,7 @@ def test_grey_and_rgb(fitted):
 
 def test_fit_with_given_masks_and_l1():
     holes = CenterSquare().generate(FACES)
-    inp = FaceInpainter(**TINY, reconstruction_loss="l1").fit(FACES, masks=holes)
+    inp = FaceInpainter(**TINY, loss="l1").fit(FACES, masks=holes)
     assert np.all(np.isfinite(inp.history_[:, "reconstruction_loss"]))
     assert inp.transform(FACES[:2], masks=HOLE).shape == (2, 32, 32, 3)
 
@@ -300,7 +300,7 @@ def test_fit_with_given_masks_and_l1():
     "params, match",
     [
         ({"bottleneck": "dense"}, "bottleneck"),
-        ({"reconstruction_loss": "l3"}, "reconstruction_loss"),
+        ({"loss": "l2"}, "loss"),
         ({"adversarial_weight": -1.0}, "adversarial_weight"),
         ({"image_size": 40}, "multiple of 16"),
         ({"masks": "center"}, "masks"),

@@ -72,14 +72,16 @@ def test_grey_images_and_on_missing():
     s.fit(X, landmarks=L)
     with pytest.raises(ValueError, match=r"no face found in X\[1\]"):
         s.transform(X, landmarks=L)
-    images, masks = s.set_params(on_missing="ignore").transform_with_masks(
-        X, landmarks=L
-    )
+    images, masks = s.set_params(on_missing="keep").transform_with_masks(X, landmarks=L)
     assert images.shape == (3, 64, 64) and masks.shape == (3, 64, 64)
     assert not masks[1].any() and masks[0].any()
     np.testing.assert_array_equal(images[1], X[1] / np.float32(255))
     _, masks = s.set_params(on_missing="whole").transform_with_masks(X, landmarks=L)
     assert masks[1].any()
+    # The old spelling still works, with a FutureWarning.
+    with pytest.warns(FutureWarning, match="on_missing='keep'"):
+        old, _ = s.set_params(on_missing="ignore").transform_with_masks(X, landmarks=L)
+    np.testing.assert_array_equal(old, images)
 
 
 def test_parameter_validation():

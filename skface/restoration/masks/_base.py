@@ -7,6 +7,7 @@ import numbers
 import numpy as np
 from sklearn.base import BaseEstimator
 
+from ...utils._registry import PARAMETER_OBJECTS, register_class
 from ...utils.validation import check_images, check_landmarks
 
 __all__ = ["BaseMaskGenerator", "as_generator"]
@@ -70,8 +71,15 @@ class BaseMaskGenerator(BaseEstimator):
 
     Subclasses implement ``_generate_one(shape, rng, landmarks) -> bool (H, W)``
     where ``landmarks`` is a ``(68, 2)`` array or None. Generators never
-    return an empty hole nor one that covers the whole image.
+    return an empty hole nor one that covers the whole image. Public
+    subclasses register themselves as parameter objects, so an estimator
+    holding one (``FaceInpainter(masks=...)``) saves and loads it
+    (:mod:`skface.utils._registry`).
     """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        register_class(PARAMETER_OBJECTS, cls)
 
     def generate(self, X, *, landmarks=None, random_state=None):
         """Draw one hole mask per image.

@@ -5,8 +5,10 @@ from __future__ import annotations
 from numbers import Real
 
 import numpy as np
+from skimage.draw import polygon as draw_polygon
 from sklearn.utils._param_validation import Interval
 
+from ...alignment._template import TEMPLATE_68
 from ._base import BaseMaskGenerator, ensure_valid
 
 __all__ = ["FaceMaskShape", "face_mask_polygon"]
@@ -19,8 +21,6 @@ _NOSE_TIP = 30
 
 def _template_points(shape, box):
     """The mean face's 68 points mapped into the fraction ``box`` of an image."""
-    from ...alignment._template import TEMPLATE_68
-
     h, w = shape
     left, top, right, bottom = box
     x = (left + TEMPLATE_68[:, 0] * (right - left)) * w - 0.5
@@ -75,8 +75,6 @@ def face_mask_polygon(landmarks, *, top_offset=0.0, expand=0.06, n_curve=24):
 
 
 def _fill_polygon(polygon, shape):
-    from skimage.draw import polygon as draw_polygon
-
     mask = np.zeros(shape, dtype=bool)
     rr, cc = draw_polygon(polygon[:, 1], polygon[:, 0], shape=shape)
     mask[rr, cc] = True

@@ -1,5 +1,11 @@
 """How well a face anonymiser works: identity gone, pose kept, no seam.
 
+These evaluations run models (a face detector, dlib's face encoder, a
+landmark extractor) on the photos, so they live next to
+:class:`~skface.autoencoders.FaceAnonymizer` rather than in
+:mod:`skface.metrics`, which holds pure array functions only (their
+``skface.metrics`` names are deprecated aliases).
+
 Every function compares two batches of photos row by row: ``originals[i]``
 and ``anonymized[i]`` hold the same face at the same place (the output of an
 anonymiser such as :class:`skface.autoencoders.FaceAnonymizer`). A row is
@@ -14,10 +20,13 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import clone
 
+from ..detection import HOGFaceDetector
+from ..features import DlibFaceEncoder
+from ..landmarks import LandmarkExtractor
+from ..metrics import box_iou, seam_score
+from ..metrics._landmarks import _interocular
+from ..utils._boxes import select_boxes
 from ..utils.validation import check_boxes, check_images
-from ._detection import box_iou
-from ._image import seam_score
-from ._landmarks import _interocular
 
 __all__ = [
     "anonymization_report",
@@ -50,8 +59,6 @@ def _pair(originals, anonymized):
 
 
 def _default_detector():
-    from ..detection import HOGFaceDetector
-
     return HOGFaceDetector(upsample=1)
 
 
@@ -61,16 +68,12 @@ def _face_boxes(images, boxes, detector):
         return check_boxes(boxes, n_samples=len(images), allow_nan=True)
     det = clone(detector if detector is not None else _default_detector())
     det.fit(images)
-    from ..base import select_boxes
-
     return select_boxes(
         det.detect(images), [im.shape[:2] for im in images], on_missing="nan"
     )
 
 
 def _encoder(encoder, images):
-    from ..features import DlibFaceEncoder
-
     enc = DlibFaceEncoder() if encoder is None else encoder
     return clone(enc).set_params(input="photos", on_missing="nan").fit(images[:1])
 
@@ -156,8 +159,6 @@ def identity_change_rate(
 
 
 def _landmark_shift(a, b, boxes, landmarks, landmark_extractor):
-    from ..landmarks import LandmarkExtractor
-
     n = len(a)
     out = np.full(n, np.nan)
     ok = np.isfinite(boxes).all(axis=1)
@@ -299,7 +300,7 @@ def anonymization_report(
     Examples
     --------
     >>> from skimage.data import astronaut
-    >>> from skface.metrics import anonymization_report
+    >>> from skface.autoencoders import anonymization_report
     >>> img = astronaut()[None]
     >>> report = anonymization_report(img, img)  # nothing anonymised
     >>> report["identity_change_rate"], report["landmark_shift"]

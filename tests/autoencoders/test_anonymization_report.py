@@ -1,10 +1,10 @@
-"""Anonymisation metrics on the astronaut photo with known edits."""
+"""Anonymisation report (runs detector, encoder, landmarks) on known edits."""
 
 import numpy as np
 import pytest
 from skimage.data import astronaut
 
-from skface.metrics import (
+from skface.autoencoders import (
     anonymization_report,
     identity_change_rate,
     identity_distance,
