@@ -37,11 +37,21 @@ _SS = 4  # supersampling factor of the anti-aliased outline
 def _alpha(polygon, shape):
     """Anti-aliased coverage in [0, 1] of ``polygon`` ((x, y), pixels)."""
     h, w = shape
-    poly = (polygon + 0.5) * _SS - 0.5
-    big = np.zeros((h * _SS, w * _SS), dtype=np.float32)
+    alpha = np.zeros((h, w), dtype=np.float32)
+    # Supersample the polygon's bounding box only (whole pixels, so the
+    # samples are those of the whole image).
+    x0, y0 = (max(int(np.floor(v)) - 1, 0) for v in polygon.min(axis=0))
+    x1 = min(int(np.ceil(polygon[:, 0].max())) + 2, w)
+    y1 = min(int(np.ceil(polygon[:, 1].max())) + 2, h)
+    if x1 <= x0 or y1 <= y0:
+        return alpha
+    bh, bw = y1 - y0, x1 - x0
+    poly = (polygon - [x0, y0] + 0.5) * _SS - 0.5
+    big = np.zeros((bh * _SS, bw * _SS), dtype=np.float32)
     rr, cc = draw_polygon(poly[:, 1], poly[:, 0], shape=big.shape)
     big[rr, cc] = 1.0
-    return big.reshape(h, _SS, w, _SS).mean(axis=(1, 3))
+    alpha[y0:y1, x0:x1] = big.reshape(bh, _SS, bw, _SS).mean(axis=(1, 3))
+    return alpha
 
 
 def _edge_curve(points, x):
@@ -106,32 +116,34 @@ def _render(image, landmarks, rng, params):
     return out, region
 
 
-def _render_item(item):
-    image, landmarks, seed, params = item
-    if landmarks is None:
-        return image.copy(), np.zeros(image.shape[:2], dtype=bool)
-    rng = np.random.default_rng(seed)
-    if params["color"] is None:
-        names = sorted(MASK_COLORS)
-        params = {**params, "color": MASK_COLORS[names[rng.integers(len(names))]]}
-    # Render on the face's neighbourhood only (the mask, and the lighting
-    # blur around it), not on the whole photo: a face in a 24-megapixel
-    # photo costs what the face costs.
-    h, w = image.shape[:2]
+def _render_window(shape, landmarks):
+    """``(x0, y0, x1, y1)`` of the face's neighbourhood, or None if empty.
+
+    The mask reaches a fraction of the face size past the landmarks, and the
+    lighting blur 4 sigma (half the face height) past the mask: rendering
+    this window only, a face in a 24-megapixel photo costs what the face
+    costs.
+    """
+    h, w = shape
     lo, hi = landmarks.min(axis=0), landmarks.max(axis=0)
-    # The mask reaches a fraction of the face size past the landmarks, and
-    # the lighting blur 4 sigma (half the face height) past the mask.
     margin = 0.8 * float(max(hi - lo)) + 8
     x0, y0 = (max(int(v - margin), 0) for v in lo)
     x1, y1 = int(min(hi[0] + margin + 1, w)), int(min(hi[1] + margin + 1, h))
     if x1 - x0 < 2 or y1 - y0 < 2:
-        return image.copy(), np.zeros((h, w), dtype=bool)
-    crop, region = _render(image[y0:y1, x0:x1], landmarks - [x0, y0], rng, params)
-    out = image.copy()
-    out[y0:y1, x0:x1] = crop
-    full = np.zeros((h, w), dtype=bool)
-    full[y0:y1, x0:x1] = region
-    return out, full
+        return None
+    return x0, y0, x1, y1
+
+
+def _render_item(item):
+    """Rendered window and covered region of one photo's crop (or None)."""
+    crop, landmarks, seed, params = item
+    if crop is None:
+        return None
+    rng = np.random.default_rng(seed)
+    if params["color"] is None:
+        names = sorted(MASK_COLORS)
+        params = {**params, "color": MASK_COLORS[names[rng.integers(len(names))]]}
+    return _render(crop, landmarks, rng, params)
 
 
 class MaskedFaceSynthesizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
@@ -315,12 +327,24 @@ class MaskedFaceSynthesizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator
             exactly ``check_images(X, dtype='float32')``.
         """
         check_is_fitted(self)
-        out = check_images(X, dtype="float32", channels="keep", stack="auto")
-        stacked = isinstance(out, np.ndarray)
-        images = [im[:, :, None] if im.ndim == 2 else im for im in out]
+        raw = check_images(X, dtype=None, channels="keep", stack=False)
+        # Each image converted once; a float32 input is copied (the output
+        # must not share the caller's memory).
+        images = []
+        for r in raw:
+            im = check_images([r], dtype="float32", channels="keep", stack=False)[0]
+            if np.may_share_memory(im, r):
+                im = im.copy()
+            images.append(im[:, :, None] if im.ndim == 2 else im)
+        stacked = all(im.shape == images[0].shape for im in images)
         if landmarks is None:
-            u8 = [np.rint(im * 255).astype(np.uint8) for im in images]
-            u8 = [im[:, :, 0] if im.shape[2] == 1 else im for im in u8]
+            # uint8 photos go to the landmark extractor as they are (the same
+            # pixels as rounding their float32 copy); others are rounded.
+            u8 = [
+                r if r.dtype == np.uint8 else np.rint(im * 255).astype(np.uint8)
+                for r, im in zip(raw, images, strict=True)
+            ]
+            u8 = [im[:, :, 0] if im.ndim == 3 and im.shape[2] == 1 else im for im in u8]
             landmarks = self.landmark_extractor_.landmarks(u8)
         L = check_landmarks(
             landmarks, n_samples=len(images), n_points=68, allow_nan=True
@@ -342,7 +366,7 @@ class MaskedFaceSynthesizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator
             )
             on_missing = "keep"
         base = draw_seed(self.random_state)
-        items = []
+        items, windows = [], []
         for i, (im, pts) in enumerate(zip(images, L)):
             if not np.isfinite(pts).all():
                 if on_missing == "raise":
@@ -356,11 +380,27 @@ class MaskedFaceSynthesizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator
                     if on_missing == "keep"
                     else _template_points(im.shape[:2], (0.0, 0.0, 1.0, 1.0))
                 )
-            seed = [base, zlib.crc32(np.ascontiguousarray(im).tobytes())]
-            items.append((im, pts, seed, params))
+            # The draw is seeded by the float32 pixels (crc32 reads the
+            # buffer in place, no copy of the photo).
+            seed = [base, zlib.crc32(np.ascontiguousarray(im))]
+            box = None if pts is None else _render_window(im.shape[:2], pts)
+            windows.append(box)
+            if box is None:
+                items.append((None, None, seed, params))
+            else:
+                x0, y0, x1, y1 = box
+                crop = im[y0:y1, x0:x1]
+                items.append((crop, pts - [x0, y0], seed, params))
         results = self._map_images(_render_item, items)
-        imgs = [r[0][:, :, 0] if r[0].shape[2] == 1 else r[0] for r in results]
-        masks = [r[1] for r in results]
+        masks = [np.zeros(im.shape[:2], dtype=bool) for im in images]
+        for im, mask, box, res in zip(images, masks, windows, results, strict=True):
+            if res is not None:  # paste the window into the (own) float copy
+                x0, y0, x1, y1 = box
+                im[y0:y1, x0:x1] = res[0]
+                mask[y0:y1, x0:x1] = res[1]
+        imgs = [im[:, :, 0] if im.shape[2] == 1 else im for im in images]
         if stacked:
+            if len(imgs) == 1:  # no copy of a single photo
+                return imgs[0][None], masks[0][None]
             return np.stack(imgs), np.stack(masks)
         return imgs, masks

@@ -57,8 +57,41 @@ def test_large_photo_is_searched_small_and_boxes_agree(cls, big_photo, monkeypat
     assert inter / union > 0.6
 
 
-def test_max_size_is_validated_and_defaults_to_1600():
-    for cls in (HOGFaceDetector, HaarFaceDetector, CNNFaceDetector):
+def test_max_size_is_validated_and_defaults():
+    for cls in (HOGFaceDetector, HaarFaceDetector):
         assert cls().max_size == 1600
+    # The CNN costs about 8x HOG per pixel: a smaller default keeps a
+    # 6000x4000 photo under 5 s (benchmarks/RESULTS.md).
+    assert CNNFaceDetector().max_size == 800
     with pytest.raises(ValueError, match="max_size"):
         HOGFaceDetector(max_size=0).detect([np.zeros((20, 20), np.uint8)])
+
+
+def test_cnn_docstring_states_the_default_max_size():
+    doc = CNNFaceDetector.__doc__
+    default = CNNFaceDetector().max_size
+    assert f"max_size : int or None, default={default}\n" in doc
+    # The trade-off is written with the same number.
+    assert f"90 / {default}" in doc
+
+
+def test_cnn_searches_a_large_photo_on_a_shrunk_copy(monkeypatch):
+    import skface.detection._cnn as cnn
+
+    seen = []
+
+    def fake_batch(batch, path, upsample, threshold):
+        seen.extend(im.shape for im in batch)
+        # One detection in the middle of the copy it was given.
+        return [np.array([[100.0, 50.0, 300.0, 250.0, 1.0]]) for _ in batch]
+
+    monkeypatch.setattr(cnn, "_run_cnn_batch", fake_batch)
+    photo = np.zeros((1500, 3000, 3), np.uint8)
+    det = CNNFaceDetector()
+    boxes = det.detect([photo, photo[:600, :700]])
+    assert seen == [(400, 800, 3), (600, 700, 3)]  # default 800; small as is
+    np.testing.assert_allclose(boxes[0], [[375, 187.5, 1125, 937.5, 1]])
+    np.testing.assert_allclose(boxes[1], [[100, 50, 300, 250, 1]])
+    seen.clear()
+    CNNFaceDetector(max_size=None).detect([photo])
+    assert seen == [(1500, 3000, 3)]

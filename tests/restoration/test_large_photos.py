@@ -1,12 +1,21 @@
-"""Classical inpainters work on the hole's neighbourhood, not the whole photo."""
+"""Classical inpainters and the mask synthesizer work on the hole's (the
+face's) neighbourhood, not the whole photo."""
 
 import numpy as np
 import pytest
 from skimage.data import astronaut
+from skimage.draw import polygon as draw_polygon
 from skimage.restoration import inpaint_biharmonic
 
 import skface.restoration._biharmonic as bih
-from skface.restoration import BiharmonicInpainter, TeleaInpainter
+import skface.restoration._masked_faces as mf
+from skface.alignment import face_template
+from skface.restoration import (
+    BiharmonicInpainter,
+    MaskedFaceSynthesizer,
+    TeleaInpainter,
+)
+from skface.restoration.masks import face_mask_polygon
 
 IMG = astronaut().astype(np.float32) / 255
 
@@ -63,3 +72,78 @@ def test_biharmonic_large_hole_is_solved_on_a_shrunk_copy(monkeypatch):
     edge = hole & ~np.roll(hole, 1, axis=1)
     step = np.abs(out[0][edge] - out[0][np.roll(edge, -1, axis=1)]).mean()
     assert step < 2 * np.abs(IMG[edge] - IMG[np.roll(edge, -1, axis=1)]).mean() + 0.02
+
+
+# ----------------------------------------------------------------------
+# MaskedFaceSynthesizer: a face in a large photo costs what the face costs.
+
+
+def _old_alpha(polygon, shape):
+    # The supersampled coverage computed over the whole image (before the
+    # polygon's box was used).
+    ss = mf._SS
+    h, w = shape
+    poly = (polygon + 0.5) * ss - 0.5
+    big = np.zeros((h * ss, w * ss), dtype=np.float32)
+    rr, cc = draw_polygon(poly[:, 1], poly[:, 0], shape=big.shape)
+    big[rr, cc] = 1.0
+    return big.reshape(h, ss, w, ss).mean(axis=(1, 3))
+
+
+@pytest.mark.parametrize("shift", [(0.0, 0.0), (37.3, -12.6), (-60.0, 140.2)])
+def test_mask_alpha_on_the_polygon_box_equals_the_whole_image(shift):
+    pts = face_template(68, size=160, padding=0.2) + shift  # may leave the image
+    poly = face_mask_polygon(pts)
+    np.testing.assert_array_equal(
+        mf._alpha(poly, (150, 170)), _old_alpha(poly, (150, 170))
+    )
+
+
+def _as_float(photo):
+    return photo.astype(np.float32) / np.float32(255)
+
+
+@pytest.fixture(scope="module")
+def large_photo():
+    # The astronaut in a 1400x2100 photo (noise around her).
+    rng = np.random.default_rng(0)
+    photo = rng.integers(0, 256, (1400, 2100, 3), dtype=np.uint8)
+    photo[300:812, 900:1412] = astronaut()
+    return photo
+
+
+def test_masked_faces_large_photo_is_not_copied_for_landmarks(large_photo, monkeypatch):
+    synth = MaskedFaceSynthesizer(random_state=0).fit(IMG[None])
+    ext = synth.landmark_extractor_
+    seen, crops = [], []
+    real_landmarks, real_render = ext.landmarks, mf._render
+
+    def spy_landmarks(images):
+        seen.extend(images)
+        return real_landmarks(images)
+
+    def spy_render(image, *args):
+        crops.append(image.shape)
+        return real_render(image, *args)
+
+    monkeypatch.setattr(ext, "landmarks", spy_landmarks)
+    monkeypatch.setattr(mf, "_render", spy_render)
+    out, masks = synth.transform_with_masks([large_photo])
+    # The landmarks come from the caller's uint8 pixels (no float32 round
+    # trip of the whole photo), the mask is drawn on the face's window.
+    assert len(seen) == 1 and np.shares_memory(seen[0], large_photo)
+    assert len(crops) == 1 and crops[0][0] * crops[0][1] < large_photo[..., 0].size / 4
+    assert masks[0].sum() > 1000
+    keep = ~masks[0]
+    np.testing.assert_array_equal(out[0][keep], _as_float(large_photo)[keep])
+
+
+def test_masked_faces_float32_input_is_not_changed(large_photo):
+    photo = _as_float(large_photo)
+    before = photo.copy()
+    synth = MaskedFaceSynthesizer(random_state=0).fit(IMG[None])
+    for X in ([photo], photo[None]):
+        out, masks = synth.transform_with_masks(X)
+        assert masks.sum() > 1000
+        assert not np.shares_memory(out, photo)
+        np.testing.assert_array_equal(photo, before)

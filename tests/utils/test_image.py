@@ -5,7 +5,7 @@ import pytest
 from scipy.ndimage import binary_erosion
 from skimage.data import astronaut
 
-import skface.utils._image as image_mod
+import skface.utils._poisson as poisson_mod
 from skface.utils import (
     check_images,
     check_mask,
@@ -262,11 +262,11 @@ def test_poisson_blend_coarse_to_fine_matches_the_direct_solve(monkeypatch):
     source = 1 - image  # inverted: a large correction to find
     hole = _disc(192, 192, 60)
     exact = poisson_blend(image, source, hole)
-    monkeypatch.setattr(image_mod, "_DIRECT_MAX", 1500)
+    monkeypatch.setattr(poisson_mod, "_DIRECT_MAX", 1500)
     calls = []
-    real = image_mod._solve
+    real = poisson_mod._solve
     monkeypatch.setattr(
-        image_mod, "_solve", lambda *a: calls.append(a[3].sum()) or real(*a)
+        poisson_mod, "_solve", lambda *a: calls.append(a[3].sum()) or real(*a)
     )
     fast = poisson_blend(image, source, hole)
     assert max(calls) < hole.sum()  # no direct solve of the whole hole
