@@ -43,8 +43,8 @@ EXPECTED_FAILED_CHECKS = {
             "changes the number and make-up of the batches, which no "
             "mini-batch optimizer can reproduce to rtol=1e-7 (sklearn "
             "checks MLPClassifier only with full-batch lbfgs). With full "
-            "batches they agree to ~1e-7; tests/neural/test_face2vec.py "
-            "checks that at atol=1e-5."
+            "batches they agree to ~1e-7; tests/neural/test_face2vec_classifier.py "
+            "(test_sample_weight_equals_repetition_full_batch) checks that."
         ),
     },
 }

@@ -41,8 +41,15 @@ _BOX = ("left", "top", "right", "bottom")
 
 
 def _detector(model):
+    """The pretrained detector, searching the photo it is given as it is.
+
+    The commands downsize each photo themselves (``--max-size``, default
+    1600 px, or ``--no-downsize``), so the detector's own ``max_size`` (800 px
+    for the CNN) is switched off; otherwise it would shrink again below what
+    the user asked for.
+    """
     cls = {"hog": HOGFaceDetector, "cnn": CNNFaceDetector, "haar": HaarFaceDetector}
-    return cls[model]().fit(_BLANK)
+    return cls[model](max_size=None).fit(_BLANK)
 
 
 @dataclass

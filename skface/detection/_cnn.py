@@ -93,16 +93,16 @@ class CNNFaceDetector(DetectorMixin, BaseEstimator):
         a copy shrunk to that size (area averaging,
         :func:`skface.utils.resize`) and the boxes are scaled back. The
         network's cost grows with the pixels searched (on a 2-core CPU,
-        measured on a 6000x4000 photo: about 2.7 s at 800, 5.8 s at 1200,
-        10.6 s at 1600, minutes with ``None``), so the default keeps a
-        24-megapixel photo under 5 s. The trade-off: at ``upsample=0`` the
-        network finds faces of about 90 pixels and larger on the searched
-        copy, so with the default it misses faces narrower than about
-        ``90 / 800``, a ninth of the photo's longer side (about 670 pixels
-        on a 6000x4000 photo, 110 on a 1000-pixel one). For smaller faces
-        raise ``max_size`` (1600 halves that fraction for four times the
-        time), set ``upsample=1``, or set ``None`` to search the full
-        image. Photos within ``max_size`` are searched as they are.
+        measured on a 6000x4000 photo: about 2.7 s at 800, 4.1 s at 1000,
+        5.8 s at 1200, 10.6 s at 1600, over a minute with ``None``), so the
+        default keeps a 24-megapixel photo under 5 s. The trade-off: at
+        ``upsample=0`` the network finds faces of about 90 pixels and larger
+        on the searched copy, so with the default it misses faces narrower
+        than about ``90 / 800``, a ninth of the photo's longer side (about
+        670 pixels on a 6000x4000 photo, 110 on a 1000-pixel one). For
+        smaller faces raise ``max_size`` (1600 halves that fraction for four
+        times the time), set ``upsample=1``, or set ``None`` to search the
+        full image. Photos within ``max_size`` are searched as they are.
     model_path : str or path-like, default=None
         MMOD model file; ``None`` uses ``'mmod_human_face_detector'`` through
         :func:`skface.datasets.get_model_path`.

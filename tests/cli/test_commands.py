@@ -306,3 +306,12 @@ def test_detect_other_models_find_the_astronaut(photos, capsys, model):
     )
     iou = box_iou(boxes, np.array([ASTRONAUT_FACE], float))
     assert np.max(iou) > 0.5
+
+
+@pytest.mark.parametrize("model", ["hog", "cnn", "haar"])
+def test_cli_detectors_do_not_shrink_again(model):
+    # The commands downsize to --max-size themselves; a detector's own
+    # max_size (800 px for the CNN) must not shrink the photo further.
+    from skface.cli._commands import _detector
+
+    assert _detector(model).max_size is None
