@@ -40,7 +40,7 @@ _BLANK = [np.zeros((64, 64, 3), np.uint8)]  # pretrained models ignore fit data
 _BOX = ("left", "top", "right", "bottom")
 
 
-def _detector(model):
+def _detector(model, upsample=None):
     """The pretrained detector, searching the photo it is given as it is.
 
     The commands downsize each photo themselves (``--max-size``, default
@@ -49,7 +49,12 @@ def _detector(model):
     the user asked for.
     """
     cls = {"hog": HOGFaceDetector, "cnn": CNNFaceDetector, "haar": HaarFaceDetector}
-    return cls[model](max_size=None).fit(_BLANK)
+    params = {"max_size": None}
+    if upsample is not None:
+        if model == "haar":
+            raise CommandError("--upsample applies to --model hog or cnn, not haar")
+        params["upsample"] = upsample
+    return cls[model](**params).fit(_BLANK)
 
 
 @dataclass
@@ -66,10 +71,11 @@ class _FaceFinder:
     max_size: int | None = None
     landmarks: bool = True
     encodings: bool = False
+    upsample: int | None = None
 
     def __post_init__(self):
         self.analyzer_ = FaceAnalyzer(
-            _detector(self.model),
+            _detector(self.model, self.upsample),
             landmarks=self.landmarks,
             embeddings=self.encodings,
             n_jobs=1,  # the command parallelises over photos instead
@@ -196,7 +202,7 @@ def detect(args):
     csv = Path(args.csv).expanduser() if args.csv else None
     if csv is not None and csv.suffix.lower() != ".csv":
         raise CommandError(f"--csv {args.csv!r} must end in .csv")
-    finder = _FaceFinder(args.model, _max_size(args))
+    finder = _FaceFinder(args.model, _max_size(args), upsample=args.upsample)
     rows, used, written = [], set(), 0
     for source, res in _run(args, finder, sources):
         res_small = {k: v for k, v in res.items() if k != "image"}
@@ -238,7 +244,13 @@ def encode(args):
     """``skface encode``: a table of 128-d encodings, one row per face."""
     path = _check_table_path(args.out)
     sources = _sources(args)
-    finder = _FaceFinder(args.model, _max_size(args), landmarks=False, encodings=True)
+    finder = _FaceFinder(
+        args.model,
+        _max_size(args),
+        landmarks=False,
+        encodings=True,
+        upsample=args.upsample,
+    )
     rows = []
     for source, res in _run(args, finder, sources):
         res.pop("image")
@@ -282,7 +294,13 @@ def recognize(args):
     if not known:
         raise CommandError(f"no image files in KNOWN_DIR {args.known!r}")
     unknown = _sources(args)
-    finder = _FaceFinder(args.model, _max_size(args), landmarks=False, encodings=True)
+    finder = _FaceFinder(
+        args.model,
+        _max_size(args),
+        landmarks=False,
+        encodings=True,
+        upsample=args.upsample,
+    )
     names = dict((str(s), n) for s, n in known)
     encodings, labels = [], []
     for source, res in _run(args, finder, [s for s, _ in known]):
@@ -342,7 +360,7 @@ def anonymize(args):
     """``skface anonymize``: every face of every photo obscured, into DIR."""
     out_dir = safe_out_dir(args.out)
     sources = _outside(_sources(args), out_dir)
-    finder = _FaceFinder(args.model, _max_size(args))
+    finder = _FaceFinder(args.model, _max_size(args), upsample=args.upsample)
     used, written, n_faces = set(), 0, 0
     for source, res in _run(args, _Anonymize(finder, args.method), sources):
         if res is None:

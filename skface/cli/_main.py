@@ -57,6 +57,15 @@ def _common(parser, *, detection=True, jobs=True):
             "(default: %(default)s)",
         )
         parser.add_argument(
+            "--upsample",
+            type=int,
+            default=None,
+            metavar="N",
+            help="search N times upsampled copies for small faces (hog, cnn; "
+            "default: the detector's own, 1 for hog and 0 for cnn; "
+            "face_recognition's face_detection command uses 0)",
+        )
+        parser.add_argument(
             "--no-downsize",
             action="store_true",
             help="detect on the full-size photos (slower on large photos)",

@@ -315,3 +315,25 @@ def test_cli_detectors_do_not_shrink_again(model):
     from skface.cli._commands import _detector
 
     assert _detector(model).max_size is None
+
+
+def test_detect_upsample_matches_the_detector(photos, tmp_path, capsys):
+    # face_recognition's face_detection command searches at upsample=0;
+    # `--upsample 0` gives the same boxes as HOGFaceDetector(upsample=0).
+    from skface.detection import HOGFaceDetector
+
+    root, astronaut = photos
+    table = tmp_path / "faces.csv"
+    args = ["detect", "--quiet", str(root / "in" / "astro.png"), "--csv", str(table)]
+    assert main(args + ["--upsample", "0"]) == 0
+    rows = list(csv.DictReader(io.StringIO(table.read_text())))
+    got = np.array(
+        [[float(r[k]) for k in ("left", "top", "right", "bottom")] for r in rows]
+    )
+    want = HOGFaceDetector(upsample=0, max_size=None).detect([astronaut])[0][:, :4]
+    np.testing.assert_allclose(got, want, atol=1e-6)
+    capsys.readouterr()
+    assert main(args + ["--upsample", "0", "--model", "haar"]) != 0
+    err = capsys.readouterr().err
+    assert "--upsample applies to" in err
+    _no_traceback(err)
