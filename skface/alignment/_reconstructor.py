@@ -118,8 +118,8 @@ class FaceReconstructor(ImageEstimatorMixin, BaseEstimator):
     blend : {'alpha', 'poisson'}, default='alpha'
         ``'alpha'``: the seed's method, the face mask eroded by ``erosion``
         and feathered by ``feather`` is the alpha of a linear blend.
-        ``'poisson'``: seamless cloning (``cv2.seamlessClone``,
-        ``NORMAL_CLONE``) inside the eroded mask: the chip's gradients, the
+        ``'poisson'``: seamless cloning (:func:`skface.utils.poisson_blend`)
+        inside the eroded mask: the chip's gradients, the
         photo's colours on the mask boundary, so no seam.
     erosion : float, default=0.06
         Erosion of the recorded (dilated hull) mask, as a fraction of the

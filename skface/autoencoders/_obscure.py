@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..utils._image import resize
+from ..utils._optional import import_cv2
 
 __all__ = ["CLASSICAL_METHODS", "face_region", "obscure_faces"]
 
@@ -55,7 +56,7 @@ def face_region(points, shape, *, grow=1.1):
     -------
     mask : ndarray of shape (H, W), dtype bool
     """
-    import cv2
+    cv2 = import_cv2()
 
     points = np.asarray(points, dtype=np.float64)
     if len(points) == 68:
@@ -72,7 +73,7 @@ def face_region(points, shape, *, grow=1.1):
 
 def _effect(crop, inside, method, size):
     """The obscured version of ``crop`` (float32), for a face of ``size`` px."""
-    import cv2
+    cv2 = import_cv2()
 
     if method == "blur":
         sigma = max(size / 5.0, 1.0)
@@ -103,7 +104,7 @@ def obscure_faces(image, regions, method):
     -------
     image : ndarray of shape (H, W, 3)
     """
-    import cv2
+    cv2 = import_cv2()
 
     if method not in CLASSICAL_METHODS:
         raise ValueError(f"method={method!r} is not one of {CLASSICAL_METHODS}")

@@ -108,10 +108,6 @@ def _sources(args):
     return sources
 
 
-def _n_jobs(args):
-    return args.n_jobs
-
-
 def _outside(sources, out_dir):
     """Sources not inside the output folder (a rerun must not read its own
     output as input)."""
@@ -125,7 +121,7 @@ def _run(args, func, sources):
     for source, result, error in map_files(
         func,
         sources,
-        n_jobs=_n_jobs(args),
+        n_jobs=args.n_jobs,
         progress=not args.quiet,
         desc=f"skface {args.command}",
     ):

@@ -2,8 +2,8 @@
 
 Each step is a function ``step(ctx) -> (panel, summary)`` registered in
 :data:`STEPS`; a panel is a PIL image, a summary a JSON-able dict. New
-components add their step here. The default steps are the quick ones (about
-ten seconds on a 2-core machine, no torch needed); the two that train
+components add their step here. The default steps are the quick ones (a
+few seconds on an idle 2-core machine, no torch needed); the two that train
 networks are opt-in (``--steps all`` or by name).
 """
 

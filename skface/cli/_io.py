@@ -23,6 +23,8 @@ from joblib import Parallel, delayed
 from PIL import Image
 from tqdm.auto import tqdm
 
+from ..detection._common import MAX_SIZE
+from ..utils._resize import resize
 from ..utils.validation import read_image
 
 #: Suffixes taken from folders; a file named on the command line is read
@@ -32,8 +34,9 @@ IMAGE_SUFFIXES = frozenset(
     | {".ppm", ".pgm", ".pbm", ".pnm"}
 )
 
-#: Images whose longer side is above this are downsized for detection.
-DEFAULT_MAX_SIZE = 1600
+#: Images whose longer side is above this are downsized for detection (the
+#: HOG and Haar detectors' own default).
+DEFAULT_MAX_SIZE = MAX_SIZE
 
 
 class CommandError(ValueError):
@@ -139,8 +142,7 @@ def load_for_detection(path, max_size):
     if max_size is None or max(H, W) <= max_size:
         return image, image, 1.0
     factor = max_size / max(H, W)
-    size = (max(1, round(W * factor)), max(1, round(H * factor)))
-    small = np.asarray(Image.fromarray(image).resize(size, Image.BILINEAR))
+    small = resize(image, (max(1, round(H * factor)), max(1, round(W * factor))))
     return image, small, H / small.shape[0]
 
 

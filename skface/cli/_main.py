@@ -26,50 +26,48 @@ class _UsageError(Exception):
     pass
 
 
-def _common(parser, *, detection=True, jobs=True):
+def _common(parser):
     """Options shared by the commands that read many photos."""
-    if jobs:
-        parser.add_argument(
-            "--n-jobs",
-            type=int,
-            default=None,
-            metavar="N",
-            help="photos processed in N processes (-1: all cores; default: 1)",
-        )
+    parser.add_argument(
+        "--n-jobs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="photos processed in N processes (-1: all cores; default: 1)",
+    )
     parser.add_argument(
         "--quiet", action="store_true", help="no progress bar on stderr"
     )
-    if detection:
-        parser.add_argument(
-            "--model",
-            choices=("hog", "cnn", "haar"),
-            default="hog",
-            help="face detector: dlib HOG (default), dlib CNN (slower, finds "
-            "more poses) or OpenCV Haar cascades",
-        )
-        parser.add_argument(
-            "--max-size",
-            type=int,
-            default=DEFAULT_MAX_SIZE,
-            metavar="PX",
-            help="photos whose longer side is above PX pixels are downsized "
-            "for detection; results are in full-size pixels "
-            "(default: %(default)s)",
-        )
-        parser.add_argument(
-            "--upsample",
-            type=int,
-            default=None,
-            metavar="N",
-            help="search N times upsampled copies for small faces (hog, cnn; "
-            "default: the detector's own, 1 for hog and 0 for cnn; "
-            "face_recognition's face_detection command uses 0)",
-        )
-        parser.add_argument(
-            "--no-downsize",
-            action="store_true",
-            help="detect on the full-size photos (slower on large photos)",
-        )
+    parser.add_argument(
+        "--model",
+        choices=("hog", "cnn", "haar"),
+        default="hog",
+        help="face detector: dlib HOG (default), dlib CNN (slower, finds "
+        "more poses) or OpenCV Haar cascades",
+    )
+    parser.add_argument(
+        "--max-size",
+        type=int,
+        default=DEFAULT_MAX_SIZE,
+        metavar="PX",
+        help="photos whose longer side is above PX pixels are downsized "
+        "for detection; results are in full-size pixels "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--upsample",
+        type=int,
+        default=None,
+        metavar="N",
+        help="search N times upsampled copies for small faces (hog, cnn; "
+        "default: the detector's own, 1 for hog and 0 for cnn; "
+        "face_recognition's face_detection command uses 0)",
+    )
+    parser.add_argument(
+        "--no-downsize",
+        action="store_true",
+        help="detect on the full-size photos (slower on large photos)",
+    )
 
 
 def _build_parser():
@@ -183,7 +181,7 @@ def _build_parser():
         description=(
             "Run what skface offers on images bundled with its dependencies "
             "(scikit-image's astronaut, synthetic faces) and write a PNG and a "
-            "JSON summary. The default steps take about ten seconds; the "
+            "JSON summary. The default steps take a few seconds; the "
             "network-training steps are opt-in (--steps all)."
         ),
     )

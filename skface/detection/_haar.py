@@ -16,6 +16,7 @@ from ..utils.validation import check_images
 from ._base import DetectorMixin
 from ._common import (
     COMMON_CONSTRAINTS,
+    MAX_SIZE,
     borrow,
     detect_shrunk,
     detector_tags,
@@ -256,7 +257,7 @@ class HaarFaceDetector(DetectorMixin, BaseEstimator):
         select="largest",
         on_missing="raise",
         clip=True,
-        max_size=1600,
+        max_size=MAX_SIZE,
         n_jobs=None,
     ):
         self.cascade = cascade

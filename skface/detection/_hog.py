@@ -18,6 +18,7 @@ from ..utils.validation import check_images
 from ._base import DetectorMixin
 from ._common import (
     COMMON_CONSTRAINTS,
+    MAX_SIZE,
     borrow,
     check_box_targets,
     detect_shrunk,
@@ -214,7 +215,7 @@ class HOGFaceDetector(DetectorMixin, BaseEstimator):
         select="largest",
         on_missing="raise",
         clip=True,
-        max_size=1600,
+        max_size=MAX_SIZE,
         train="auto",
         C=5.0,
         epsilon=0.01,

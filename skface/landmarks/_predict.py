@@ -13,17 +13,6 @@ from ._native import load_predictor, predict_shape
 __all__ = []
 
 
-def _as_detections(d):
-    """``(k, 5)`` float rows; a missing score column is filled with 1.0."""
-    d = np.asarray(d, dtype=np.float64)
-    if d.size == 0:
-        return np.empty((0, 5))
-    d = d.reshape(len(d), -1)
-    if d.shape[1] == 4:
-        d = np.hstack([d, np.ones((len(d), 1))])
-    return d[:, :5]
-
-
 def _detect(detector, images, *, with_clip=False):
     """Per image, the ``(k, 5)`` detections (a ``(0, 5)`` array if none).
 
@@ -33,7 +22,6 @@ def _detect(detector, images, *, with_clip=False):
     """
     if hasattr(detector, "detect"):
         dets, clip = detect_unclipped(detector, images)
-        dets = [_as_detections(d) for d in dets]
     else:
         boxes = np.asarray(detector.transform(images), dtype=np.float64).reshape(-1, 4)
         dets = [

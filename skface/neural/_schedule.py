@@ -55,6 +55,10 @@ class CosineLR(Callback):
     0.0146
     """
 
+    #: Default for schedules pickled before ``min_factor`` existed (the old
+    #: ``_LRSchedule`` of FaceAutoencoder, now an alias of this class).
+    min_factor = 0.0
+
     def __init__(self, min_factor=0.0, cosine=True):
         self.min_factor = min_factor
         self.cosine = cosine
@@ -72,11 +76,11 @@ class CosineLR(Callback):
 
     def on_epoch_begin(self, net, **kwargs):
         factor = self.factor(net)
+        shared = net.get_params_for("optimizer").get("lr", net.lr)
         for name in net._optimizers:
             optimizer = getattr(net, name + "_", None)
             if optimizer is None:
                 continue
-            shared = net.get_params_for("optimizer").get("lr", net.lr)
             base = net.get_params_for(name).get("lr", shared)
             for group in optimizer.param_groups:
                 group["lr"] = base * group.get("lr_scale", 1.0) * factor

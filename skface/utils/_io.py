@@ -3,7 +3,7 @@
 :func:`read_image` is the documented way to load a photo for skface. It
 returns RGB (never OpenCV's BGR), applies the EXIF orientation and decodes
 the whole file, so a broken file fails here, with its name, and not inside
-dlib or OpenCV. Pillow is imported on first use only.
+dlib or OpenCV.
 """
 
 from __future__ import annotations
@@ -22,11 +22,8 @@ _GREY_MODES = ("1", "L", "LA", "La")
 
 
 def is_pil_image(obj) -> bool:
-    """Whether ``obj`` is a :class:`PIL.Image.Image`, without importing PIL."""
-    for cls in type(obj).__mro__:
-        if cls.__name__ == "Image" and cls.__module__ == "PIL.Image":
-            return True
-    return False
+    """Whether ``obj`` is a :class:`PIL.Image.Image` (or a subclass)."""
+    return isinstance(obj, Image.Image)
 
 
 def pil_to_array(img, *, where="image"):
