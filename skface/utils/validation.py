@@ -23,6 +23,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted  # noqa: F401  (re-export)
 
 from ._io import is_pil_image, pil_to_array, read_image
+from ._resize import LUMA
 
 __all__ = [
     "check_images",
@@ -34,8 +35,8 @@ __all__ = [
 
 _DTYPES = ("uint8", "float32", "float64", None)
 _CHANNELS = ("rgb", "grey", "keep")
-# ITU-R BT.601 luma weights, the ones OpenCV and PIL use for RGB -> grey.
-_LUMA = np.array([0.299, 0.587, 0.114])
+# ITU-R BT.601 luma weights: the one definition is skface.utils._resize.LUMA.
+_LUMA = LUMA
 
 
 def _is_path(obj) -> bool:
