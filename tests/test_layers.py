@@ -81,6 +81,10 @@ ALLOWED_LAZY = {
         "deprecation shim: skface.metrics.anonymization_report and its parts "
         "warn and forward to skface.autoencoders"
     ),
+    ("skface.metrics", "skface.generation._quality"): (
+        "skface.metrics.face_kid, face_fd and face_generation_report run dlib "
+        "models (skface.generation): loaded on first access, not deprecated"
+    ),
     ("skface.autoencoders._anonymizer", "skface.autoencoders._latent_decoder"): (
         "torch is loaded only for method='generate'"
     ),

@@ -197,6 +197,12 @@ class BaseNeuralEstimator(BaseEstimator, metaclass=ABCMeta):
         seed = draw_seed(self.random_state)
         dataset = _TensorDataset(X, y, sample_weight)
         warm = self.warm_start and self.__sklearn_is_fitted__()
+        if warm:
+            # An int random_state gives the same seed on every call: offset
+            # it by the epochs already trained, so that continuing training
+            # epoch by epoch does not replay the same shuffles, noise and
+            # augmentations (and stays reproducible).
+            seed = (seed + len(self.net_.history)) % (2**31 - 1)
         net = self.net_ if warm else None
         snapshot = net.snapshot() if warm else None
         try:

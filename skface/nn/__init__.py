@@ -15,6 +15,9 @@ torch, and know nothing about scikit-learn or skorch: the estimators in
 * :func:`flip_shift_batch`: random mirror and shift of training batches.
 * GANs: :class:`DCGANGenerator`, :class:`DCGANDiscriminator`,
   :class:`ProjectionDiscriminator`, :class:`ConditionalGenerator`, the
+  landmark-conditional :class:`LandmarkGenerator` and
+  :class:`LandmarkDiscriminator` (on :func:`landmark_heatmaps`) with
+  :class:`LandmarkRegressor`, the
   growing :class:`ProgressiveGenerator` and :class:`ProgressiveDiscriminator`
   (with :class:`EqualizedConv2d`, :class:`EqualizedLinear`,
   :class:`PixelNorm`, :class:`MinibatchStdDev`, :class:`FiLM`,
@@ -30,6 +33,14 @@ from ._autoencoder import (
     FaceAutoencoderNet,
     HyperFaceEncoder,
     init_autoencoder_weights,
+)
+from ._conditional_gan import (
+    LandmarkDiscriminator,
+    LandmarkGenerator,
+    LandmarkRegressor,
+    landmark_heatmaps,
+    mirror_condition,
+    shift_condition,
 )
 from ._context_encoder import (
     BOTTLENECKS,
@@ -55,6 +66,7 @@ from ._gan_blocks import (
     FiLM,
     MinibatchStdDev,
     PixelNorm,
+    SpectralNorm,
     init_gan_weights,
     spectral_norm_all,
 )
@@ -106,6 +118,12 @@ __all__ = [
     "DCGANDiscriminator",
     "DCGANGenerator",
     "ProjectionDiscriminator",
+    "LandmarkDiscriminator",
+    "LandmarkGenerator",
+    "LandmarkRegressor",
+    "landmark_heatmaps",
+    "mirror_condition",
+    "shift_condition",
     "AUGMENT_POLICIES",
     "diff_augment",
     "EMA",
@@ -116,6 +134,7 @@ __all__ = [
     "MinibatchStdDev",
     "PixelNorm",
     "init_gan_weights",
+    "SpectralNorm",
     "spectral_norm_all",
     "GAN_LOSSES",
     "d_hinge_loss",

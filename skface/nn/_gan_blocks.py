@@ -28,6 +28,7 @@ __all__ = [
     "FiLM",
     "MinibatchStdDev",
     "PixelNorm",
+    "SpectralNorm",
     "init_gan_weights",
     "spectral_norm_all",
 ]
@@ -53,15 +54,100 @@ def init_gan_weights(module: nn.Module) -> None:
         nn.init.zeros_(module.bias)
 
 
-def spectral_norm_all(module: nn.Module) -> nn.Module:
-    """Add spectral norm (Miyato et al., 2018) to every conv and linear layer.
+class SpectralNorm(nn.Module):
+    """A convolution or linear layer with its weight divided by its spectral norm.
 
-    Returns ``module`` itself, changed in place.
+    Miyato et al. (2018): the largest singular value ``sigma`` of the weight
+    (as a ``(out, -1)`` matrix; ``(in, -1)`` for transposed convolutions) is
+    estimated by one power iteration per training forward pass, kept in the
+    buffers ``u`` and ``v``; the layer runs with ``weight / sigma``. In eval
+    mode the stored vectors are used as they are.
+
+    Unlike :func:`torch.nn.utils.parametrizations.spectral_norm`, the
+    wrapped module pickles (skorch pickles its nets), and unlike the
+    hook-based :func:`torch.nn.utils.spectral_norm`, no normalised weight
+    is stored on the layer between calls: inference changes no state.
+
+    Parameters
+    ----------
+    layer : nn.Conv2d, nn.ConvTranspose2d or nn.Linear
+        The layer; its ``weight`` stays the trained parameter.
+    eps : float, default=1e-12
+        Guards the normalisations.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skface.nn import SpectralNorm
+    >>> layer = SpectralNorm(torch.nn.Linear(4, 1))
+    >>> layer(torch.zeros(2, 4)).shape
+    torch.Size([2, 1])
+    """
+
+    def __init__(self, layer: nn.Module, eps: float = 1e-12) -> None:
+        super().__init__()
+        if not isinstance(layer, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
+            raise TypeError(
+                f"SpectralNorm wraps Conv2d, ConvTranspose2d or Linear, got "
+                f"{type(layer).__name__}"
+            )
+        self.layer = layer
+        self.eps = eps
+        mat = self._matrix(layer.weight.detach())
+        u = F.normalize(torch.randn(mat.shape[0]), dim=0, eps=eps)
+        v = F.normalize(mat.t() @ u, dim=0, eps=eps)
+        self.register_buffer("u", u)
+        self.register_buffer("v", v)
+
+    def _matrix(self, weight: torch.Tensor) -> torch.Tensor:
+        if isinstance(self.layer, nn.ConvTranspose2d):
+            weight = weight.transpose(0, 1)  # (out, in, kh, kw)
+        return weight.flatten(1)
+
+    def normalized_weight(self) -> torch.Tensor:
+        """``weight / sigma``, with one power iteration in training mode."""
+        weight = self.layer.weight
+        mat = self._matrix(weight)
+        if self.training:
+            with torch.no_grad():
+                self.v.copy_(F.normalize(mat.t() @ self.u, dim=0, eps=self.eps))
+                self.u.copy_(F.normalize(mat @ self.v, dim=0, eps=self.eps))
+        u, v = self.u.clone(), self.v.clone()  # used by autograd below
+        sigma = torch.dot(u, mat @ v)
+        return weight / sigma
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        weight = self.normalized_weight()
+        layer = self.layer
+        if isinstance(layer, nn.Linear):
+            return F.linear(x, weight, layer.bias)
+        if isinstance(layer, nn.ConvTranspose2d):
+            return F.conv_transpose2d(
+                x,
+                weight,
+                layer.bias,
+                layer.stride,
+                layer.padding,
+                layer.output_padding,
+                layer.groups,
+                layer.dilation,
+            )
+        return layer._conv_forward(x, weight, layer.bias)
+
+
+def spectral_norm_all(module: nn.Module) -> nn.Module:
+    """Wrap every conv and linear layer in :class:`SpectralNorm`.
+
+    Returns ``module`` itself, changed in place (layers already wrapped are
+    left alone).
     """
     layers = (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)
-    for sub in list(module.modules()):
-        if isinstance(sub, layers):
-            nn.utils.parametrizations.spectral_norm(sub)
+    for parent in list(module.modules()):
+        if isinstance(parent, SpectralNorm):
+            continue
+        for name, child in list(parent.named_children()):
+            if isinstance(child, layers):
+                setattr(parent, name, SpectralNorm(child))
     return module
 
 

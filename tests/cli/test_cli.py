@@ -136,3 +136,14 @@ def test_open_new_does_not_follow_a_symlink_planted_after_the_check(tmp_path):
     finally:
         _io.check_not_symlink = original
     assert victim.read_text() == "keep me"
+
+
+def test_demo_generation_step_shows_dcgan_samples(tmp_path):
+    pytest.importorskip("torch")
+    summary = run_demo(out=tmp_path, steps=["generation"], progress=False)
+    data = json.loads((tmp_path / "demo.json").read_text())
+    step = data["steps"]["generation"]
+    assert step["dcgan_images_seen"] == 25 * 512
+    assert step["dcgan_training_seconds"] > 0
+    assert (tmp_path / "demo.png").stat().st_size > 0
+    assert summary is not None

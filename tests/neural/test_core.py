@@ -176,6 +176,39 @@ def test_early_stopping_stops_and_keeps_best_weights():
     assert loss != pytest.approx(losses[-1], rel=1e-4)
 
 
+class _FirstRows(Callback):
+    """Records the first sample of every training batch."""
+
+    def __init__(self):
+        self.rows = []
+
+    def on_batch_begin(self, net, batch=None, training=None, **kwargs):
+        if training:
+            self.rows.append(batch[0][0].clone())
+
+
+def test_warm_start_epochs_do_not_replay_the_same_randomness():
+    # An int random_state seeded every warm fit identically: fitting epoch
+    # by epoch shuffled (and drew noise) the same way in every epoch.
+    X, y = _data()
+    seen = _FirstRows()
+    clf = _clf(max_epochs=1, warm_start=True, random_state=0, callbacks=[seen])
+    for _ in range(3):
+        clf.fit(X, y)
+    per_epoch = len(seen.rows) // 3
+    orders = [
+        torch.stack(seen.rows[e * per_epoch : (e + 1) * per_epoch]) for e in range(3)
+    ]
+    assert not torch.equal(orders[0], orders[1])
+    assert not torch.equal(orders[1], orders[2])
+    # ... and stays reproducible.
+    again = _FirstRows()
+    clf2 = _clf(max_epochs=1, warm_start=True, random_state=0, callbacks=[again])
+    for _ in range(3):
+        clf2.fit(X, y)
+    assert all(torch.equal(a, b) for a, b in zip(seen.rows, again.rows))
+
+
 def test_warm_start_continues_training():
     X, y = _data()
     clf = _clf(max_epochs=3, warm_start=True).fit(X, y)
