@@ -106,10 +106,12 @@ class FaceAnonymizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
 
     Parameters
     ----------
-    decoder : LatentDecoder, default=None
+    decoder : LatentDecoder or LatentGAN, default=None
         ``method='generate'`` only. The generator, cloned in
-        :meth:`fit`; ``None`` uses ``LatentDecoder(output_size=64)``. Tune
-        it through nested parameters, e.g. ``decoder__max_epochs``.
+        :meth:`fit`; ``None`` uses ``LatentDecoder(output_size=64)``.
+        :class:`skface.generation.LatentGAN` (the same decoder trained with
+        a discriminator too: sharper faces) is a drop-in. Tune it through
+        nested parameters, e.g. ``decoder__max_epochs``.
     extractor : FaceExtractor, default=None
         Finds, aligns and masks the faces, cloned in :meth:`fit` (its
         ``on_missing`` is replaced by this estimator's policy); ``None``

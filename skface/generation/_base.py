@@ -74,6 +74,39 @@ def _check_policy(policy):
     return ",".join(names)
 
 
+def gan_net_params(est) -> dict:
+    """The training options of a GAN estimator, as :class:`_GANNet` takes them.
+
+    Reads ``n_latent`` (when the estimator has it), ``loss``, ``augment``,
+    ``horizontal_flip``, ``ema_decay``, ``r1_weight``, ``r1_interval``,
+    ``n_critic`` and ``lr_discriminator``.
+    """
+    params = {
+        "loss": est.loss,
+        "augment": _check_policy(est.augment),
+        "horizontal_flip": bool(est.horizontal_flip),
+        "ema_decay": float(est.ema_decay),
+        "r1_weight": float(est.r1_weight),
+        "r1_interval": int(est.r1_interval),
+        "n_critic": int(est.n_critic),
+    }
+    if hasattr(est, "n_latent"):
+        params["n_latent"] = int(est.n_latent)
+    if est.lr_discriminator is not None:
+        params["discriminator_optimizer__lr"] = float(est.lr_discriminator)
+    return params
+
+
+def set_betas(net, betas):
+    """Give every optimizer of ``net`` Adam's ``betas`` (if it takes them)."""
+    if "betas" in inspect.signature(net.optimizer).parameters:
+        values = tuple(float(b) for b in betas)
+        if len(values) != 2 or not all(0 <= b < 1 for b in values):
+            raise ValueError(f"betas must be two floats in [0, 1), got {betas!r}")
+        net.set_params(optimizer__betas=values)
+    return net
+
+
 class _GANNet(MultiModuleNet):
     """Generator + discriminator trained adversarially (private).
 
@@ -314,32 +347,10 @@ class BaseGAN(ImageEstimatorMixin, TransformerMixin, BaseNeuralEstimator):
 
     # -- shared net arguments --------------------------------------------
     def _gan_net_params(self) -> dict:
-        """The training options every GAN net takes (see :class:`_GANNet`)."""
-        params = {
-            "n_latent": int(self.n_latent),
-            "loss": self.loss,
-            "augment": _check_policy(self.augment),
-            "horizontal_flip": bool(self.horizontal_flip),
-            "ema_decay": float(self.ema_decay),
-            "r1_weight": float(self.r1_weight),
-            "r1_interval": int(self.r1_interval),
-            "n_critic": int(self.n_critic),
-        }
-        if self.lr_discriminator is not None:
-            params["discriminator_optimizer__lr"] = float(self.lr_discriminator)
-        return params
+        return gan_net_params(self)
 
     def _make_net(self, device: str, seed: int):
-        net = super()._make_net(device, seed)
-        optimizer = net.optimizer
-        if "betas" in inspect.signature(optimizer).parameters:
-            betas = tuple(float(b) for b in self.betas)
-            if len(betas) != 2 or not all(0 <= b < 1 for b in betas):
-                raise ValueError(
-                    f"betas must be two floats in [0, 1), got {self.betas!r}"
-                )
-            net.set_params(optimizer__betas=betas)
-        return net
+        return set_betas(super()._make_net(device, seed), self.betas)
 
     def _train_split(self, seed: int):
         return None  # a GAN has no validation loss

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from numbers import Integral, Real
 
 import numpy as np
@@ -12,7 +11,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..autoencoders import LatentDecoder
 from ..nn import DCGANDiscriminator, PixelShuffleDecoder
-from ._base import LOSSES, BaseGAN, _check_policy, _GANNet
+from ._base import LOSSES, BaseGAN, _GANNet, gan_net_params, set_betas
 
 __all__ = ["LatentGAN"]
 
@@ -349,31 +348,16 @@ class LatentGAN(LatentDecoder):
             "discriminator__width": int(self.discriminator_width),
             "discriminator__spectral_norm": bool(self.spectral_norm),
             "discriminator__batch_norm": False,
-            "loss": self.loss,
-            "augment": _check_policy(self.augment),
+            **gan_net_params(self),
             "horizontal_flip": False,  # the L1 pairs are never mirrored
             "mirror": bool(self.horizontal_flip),
-            "ema_decay": float(self.ema_decay),
-            "r1_weight": float(self.r1_weight),
-            "r1_interval": int(self.r1_interval),
-            "n_critic": int(self.n_critic),
             "adversarial_weight": float(self.adversarial_weight),
             "l1_weight": float(self.l1_weight),
         }
-        if self.lr_discriminator is not None:
-            params["discriminator_optimizer__lr"] = float(self.lr_discriminator)
         return params
 
     def _make_net(self, device: str, seed: int):
-        net = super()._make_net(device, seed)
-        if "betas" in inspect.signature(net.optimizer).parameters:
-            betas = tuple(float(b) for b in self.betas)
-            if len(betas) != 2 or not all(0 <= b < 1 for b in betas):
-                raise ValueError(
-                    f"betas must be two floats in [0, 1), got {self.betas!r}"
-                )
-            net.set_params(optimizer__betas=betas)
-        return net
+        return set_betas(super()._make_net(device, seed), self.betas)
 
     def fit(self, X, y):
         """Learn to generate the chips ``y`` from the features ``X``.
