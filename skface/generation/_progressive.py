@@ -284,9 +284,9 @@ default='landmarks+colour'
         Current resolution (from ``n_images_seen_``).
     alpha_ : float
         Current fade-in weight of the newest block (1: stable).
-    condition_mean_ : ndarray of shape (n_conditions_,) or None
-        Mean of the training conditions.
-    condition_cholesky_ : ndarray of shape (n_conditions_, n_conditions_) or None
+    condition_mean_ : ndarray of shape (k,) or None
+        Mean of the training conditions (``k = n_conditions_``).
+    condition_cholesky_ : ndarray of shape (k, k) or None
         Lower Cholesky factor of their covariance (plus ``1e-6 I``).
     net_ : skorch.NeuralNet
         The trained net (``generator_``, ``discriminator_``,
@@ -608,9 +608,10 @@ default='landmarks+colour'
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_latent + n_conditions_)
+        X : array-like of shape (n_samples, n_latent + k)
             Latent codes, each followed by its condition vector when the
-            model is conditional (:meth:`encode_conditions`).
+            model is conditional (:meth:`encode_conditions`;
+            ``k = n_conditions_``, 0 for an unconditional model).
 
         Returns
         -------
@@ -635,9 +636,10 @@ default='landmarks+colour'
 
         Parameters
         ----------
-        n_samples : int or array-like of shape (n, n_conditions_), default=1
+        n_samples : int or array-like of shape (n, k), default=1
             Number of faces, or (conditional model) the condition vectors
-            of :meth:`encode_conditions`, one face each. With a number, a
+            of :meth:`encode_conditions` (``k = n_conditions_``), one face
+            each. With a number, a
             conditional model draws conditions from the Gaussian fitted to
             the training ones.
         random_state : int, RandomState instance or None, default=None
