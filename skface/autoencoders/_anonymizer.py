@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted
 from ..alignment import FaceExtractor, FaceReconstructor
 from ..base import ImageEstimatorMixin
 from ..features import ThumbnailFeatures
+from ..landmarks._groups import _MIRROR
 from ..utils._optional import require_neural
 from ..utils._random import draw_seed
 from ..utils.validation import check_images
@@ -20,18 +21,8 @@ from ._obscure import CLASSICAL_METHODS, face_region, obscure_faces
 
 __all__ = ["FaceAnonymizer", "latent_features"]
 
+
 # Index of the mirror image of each landmark (x -> -x): iBUG 68 and dlib 5.
-_MIRROR = {
-    68: np.array(
-        [*range(16, -1, -1), *range(26, 16, -1), 27, 28, 29, 30, 35, 34, 33, 32, 31]
-        + [45, 44, 43, 42, 47, 46, 39, 38, 37, 36, 41, 40]
-        + [54, 53, 52, 51, 50, 49, 48, 59, 58, 57, 56, 55]
-        + [64, 63, 62, 61, 60, 67, 66, 65]
-    ),
-    5: np.array([2, 3, 0, 1, 4]),
-}
-
-
 def latent_features(chips, landmarks, *, thumbnail_size=8):
     """The latent model's input: chip landmarks plus a colour thumbnail.
 

@@ -11,9 +11,8 @@ from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..autoencoders._anonymizer import _MIRROR
 from ..landmarks import LANDMARK_GROUPS, LandmarkExtractor
-from ..neural._net import _to_device
+from ..landmarks._groups import _MIRROR
 from ..nn import (
     LandmarkDiscriminator,
     LandmarkGenerator,
@@ -22,7 +21,7 @@ from ..nn import (
 )
 from ..nn import mirror_condition as _mirror_condition
 from ..nn import shift_condition as _shift_condition
-from ..utils._resize import resize
+from ..utils._image import resize
 from ..utils.validation import check_images, check_landmarks
 from ._base import BaseGAN, _GANNet
 
@@ -506,26 +505,8 @@ class ConditionalGAN(BaseGAN):
         return self._fit_net(self._images_to_net(images, n_channels), conditions)
 
     # -- inference -----------------------------------------------------------
-    def _run(self, name, *arrays):
-        """Module ``name`` of ``net_`` on batches of ``arrays``, no grad."""
-        module = getattr(self.net_, name + "_")
-        was_training = module.training
-        module.train(False)
-        out, step = [], int(self.batch_size)
-        try:
-            with torch.no_grad():
-                for a in range(0, len(arrays[0]), step):
-                    batch = [
-                        _to_device(torch.as_tensor(x[a : a + step]), self.net_.device)
-                        for x in arrays
-                    ]
-                    out.append(module(*batch).cpu())
-        finally:
-            module.train(was_training)
-        return torch.cat(out).numpy()
-
     def _generate(self, conditions, Z):
-        out = self._run(self._inference_module(), Z, conditions)
+        out = self._forward(Z, conditions, module=self._inference_module())
         return self._net_to_images(out)
 
     def sample(self, landmarks, thumbnails=None, random_state=None):
@@ -638,7 +619,9 @@ class ConditionalGAN(BaseGAN):
         images = check_images(X, dtype="float32", channels="keep", stack=False)
         conditions = self._image_conditions(images, landmarks)
         data = self._images_to_net(images, int(self.n_channels_))
-        return self._run("discriminator", data, conditions).astype(np.float64)
+        return self._forward(data, conditions, module="discriminator").astype(
+            np.float64
+        )
 
     def _score_samples_for(self, real):
         # Faces drawn to the real faces' own landmarks and colours.

@@ -21,7 +21,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..autoencoders._anonymizer import _MIRROR
+from ..landmarks._groups import _MIRROR
 from ..nn import (
     ProgressiveDiscriminator,
     ProgressiveGenerator,
@@ -580,28 +580,17 @@ default='landmarks+colour'
         return self
 
     # -- generation ------------------------------------------------------
-    @torch.no_grad()
     def _generate(self, Z, C):
         """``(n, C, S, S)`` images in ``[-1, 1]`` at ``image_size``."""
         size, alpha = self._stage()
-        net = self.net_
-        module = getattr(net, self._inference_module() + "_")
-        was_training = module.training
-        module.train(False)
-        out = []
-        try:
-            for i in range(0, len(Z), int(self.batch_size)):
-                z = torch.as_tensor(Z[i : i + int(self.batch_size)]).to(net.device)
-                c = None if C is None else torch.as_tensor(C[i : i + len(z)])
-                c = None if c is None else c.to(net.device)
-                x = module(z, c, size=size, alpha=alpha)
-                factor = int(self.image_size) // size
-                if factor > 1:
-                    x = F.interpolate(x, scale_factor=float(factor), mode="nearest")
-                out.append(x.float().cpu())
-        finally:
-            module.train(was_training)
-        return torch.cat(out).numpy()
+        conditions = () if C is None else (C,)
+        x = self._forward(
+            Z, *conditions, module=self._inference_module(), size=size, alpha=alpha
+        )
+        factor = int(self.image_size) // size
+        if factor > 1:  # nearest-neighbour enlargement to image_size
+            x = x.repeat(factor, axis=2).repeat(factor, axis=3)
+        return x.astype(np.float32, copy=False)
 
     def transform(self, X):
         """Generate one face per latent code (and condition).

@@ -36,6 +36,19 @@ LANDMARK_GROUPS = {
     },
 }
 
+#: Index of each point's mirror image under a horizontal flip (x -> -x),
+#: per number of landmarks: ``landmarks[:, _MIRROR[n]]`` re-indexes the
+#: points of a mirrored face so that each keeps its meaning.
+_MIRROR = {
+    68: np.array(
+        [*range(16, -1, -1), *range(26, 16, -1), 27, 28, 29, 30, 35, 34, 33, 32, 31]
+        + [45, 44, 43, 42, 47, 46, 39, 38, 37, 36, 41, 40]
+        + [54, 53, 52, 51, 50, 49, 48, 59, 58, 57, 56, 55]
+        + [64, 63, 62, 61, 60, 67, 66, 65]
+    ),
+    5: np.array([2, 3, 0, 1, 4]),
+}
+
 _SWAP = {
     "left_eye": "right_eye",
     "right_eye": "left_eye",

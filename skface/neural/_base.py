@@ -301,17 +301,21 @@ class BaseNeuralEstimator(BaseEstimator, metaclass=ABCMeta):
     # ------------------------------------------------------------------
     # inference
 
-    def _forward(self, X, module=None) -> np.ndarray:
+    def _forward(self, X, *more, module=None, **module_kwargs) -> np.ndarray:
         """Module output for validated ``X``, batched, in eval mode, as numpy.
 
         ``module`` names one module of a multi-module net (e.g.
-        ``'generator'``) to run it alone, without the others; None runs the
-        net's inference module (its first).
+        ``'generator'``) to run it alone, without the others, on ``X`` and
+        the further inputs ``more`` (``module(x, *more_rows,
+        **module_kwargs)`` per batch); None runs the net's inference module
+        (its first) on ``X``.
         """
         if module is None:
+            if more or module_kwargs:
+                raise TypeError("further inputs need a named module")
             out = self.net_.forward(_TensorDataset(X))
         else:
-            out = self.net_.infer_module(module, X)
+            out = self.net_.infer_module(module, X, *more, **module_kwargs)
         if isinstance(out, tuple):
             return tuple(to_numpy(o) for o in out)
         return to_numpy(out)

@@ -278,14 +278,17 @@ class _Net(NeuralNet):
 
     # -- inference with one module
 
-    def infer_module(self, name: str, X, **fit_params):
+    def infer_module(self, name: str, X, *more, **fit_params):
         """Output of module ``name`` alone for ``X``, in eval mode, no grad.
 
         The path for generator-only inference in multi-module nets: e.g.
         ``net.infer_module('generator', z)`` samples from a GAN without
         touching the discriminator. ``X`` (ndarray, tensor or a
-        :class:`_TensorDataset`) is cut into ``batch_size`` batches on the
-        net's device; the module's train/eval mode is put back afterwards.
+        :class:`_TensorDataset`) and the further inputs ``more`` (e.g. the
+        conditions of a conditional generator, ``module(z, c)``) are cut
+        into the same ``batch_size`` batches on the net's device;
+        ``fit_params`` go to every call as keywords. The module's
+        train/eval mode is put back afterwards.
 
         Returns
         -------
@@ -298,23 +301,34 @@ class _Net(NeuralNet):
                 f"{list(self._modules)}"
             )
         module = getattr(self, name + "_")
-        dataset = X if isinstance(X, _TensorDataset) else _TensorDataset(X)
-        if not len(dataset):
+        inputs = [
+            _as_tensor(a.X if isinstance(a, _TensorDataset) else a) for a in (X, *more)
+        ]
+        n = len(inputs[0])
+        if not n:
             raise ValueError(f"X is empty; {name} needs at least one sample")
+        if any(len(t) != n for t in inputs[1:]):
+            raise ValueError(
+                f"the inputs of {name} differ in length: {[len(t) for t in inputs]}"
+            )
+        step = self.batch_size if self.batch_size > 0 else n
         outputs = []
         was_training = module.training
         module.train(False)
         try:
             with torch.no_grad():
-                for Xi, _ in self.get_iterator(dataset, training=False):
-                    out = module(_to_device(Xi, self.device), **fit_params)
+                for start in range(0, n, step):
+                    batch = [
+                        _to_device(t[start : start + step], self.device) for t in inputs
+                    ]
+                    out = module(*batch, **fit_params)
                     if isinstance(out, tuple):
                         outputs.append(tuple(o.to("cpu") for o in out))
                     else:
                         outputs.append(out.to("cpu"))
         finally:
             module.train(was_training)
-        if outputs and isinstance(outputs[0], tuple):
+        if isinstance(outputs[0], tuple):
             return tuple(torch.cat(parts) for parts in zip(*outputs))
         return torch.cat(outputs)
 
