@@ -96,6 +96,10 @@ ALLOWED_LAZY = {
         "the pruning callback is a skorch callback (torch); only neural "
         "estimators get it"
     ),
+    ("skface.cli._commands", "skface.generation"): (
+        "`skface anonymize --method swap` loads a FaceSwapper (torch) only "
+        "when asked; the other commands stay torch-free"
+    ),
     ("skface.cli._main", "skface.cli"): (
         "`skface --version` and `--help` stay fast: the commands and the demo "
         "load when one runs"

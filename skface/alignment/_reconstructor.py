@@ -18,6 +18,8 @@ from ._blend import alpha_blend, match_mean_std, poisson_blend
 from ._extractor import FaceRecords
 from ._transforms import (
     _bbox,
+    _chip_corners,
+    _compose,
     apply_transform,
     invert_transform,
     warp_from_chip,
@@ -48,6 +50,21 @@ def _ellipse(radius):
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1,) * 2)
 
 
+def _photo_chip(image, M, size):
+    """The photo under the chip as float (no rounding of a uint8 warp).
+
+    Only the chip's window of the photo is converted to float, so a uint8
+    photo and the same photo as floats give the same colour statistics.
+    """
+    corners = apply_transform(invert_transform(M), _chip_corners(size))
+    x0, y0, x1, y1 = _bbox(corners, image.shape, 2.0)
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return _to_float(warp_to_chip(image, M, size, interpolation="linear"))
+    crop = _to_float(image[y0:y1, x0:x1])
+    shift = np.array([[1.0, 0.0, x0], [0.0, 1.0, y0]])  # crop pixel -> photo pixel
+    return warp_to_chip(crop, _compose(M, shift), size, interpolation="linear")
+
+
 def _reconstruct_one(task, *, blend, erosion, feather, color_match, interpolation):
     """Blend one chip into one photo; returns the photo (a new array)."""
     cv2 = import_cv2()
@@ -60,7 +77,7 @@ def _reconstruct_one(task, *, blend, erosion, feather, color_match, interpolatio
     if not m.any():
         return image
     if color_match == "mean_std":
-        photo_chip = _to_float(warp_to_chip(image, M, size, interpolation="linear"))
+        photo_chip = _photo_chip(image, M, size)
         chip = match_mean_std(chip, photo_chip, m)
     if blend == "alpha":
         alpha = m.astype(np.float32)

@@ -97,6 +97,16 @@ class FaceAnonymizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
 
     Parameters
     ----------
+    swapper : FaceSwapper, default=None
+        ``method='swap'`` only: a :class:`skface.generation.FaceSwapper`,
+        cloned and trained in :meth:`fit` on ``X`` and ``y`` (the donors'
+        faces and faces like the ones to anonymise, labelled by person); a
+        fitted one wrapped in :class:`sklearn.frozen.FrozenEstimator` is
+        used as it is. Its extractor aligns the faces.
+    donor : label, list of labels or dict, default=None
+        ``method='swap'`` only: whom every face becomes, one person of the
+        swapper, a list of people (the mean of their decoders) or a
+        ``{label: weight}`` blend; None: the swapper's own ``target``.
     decoder : LatentDecoder or LatentGAN, default=None
         ``method='generate'`` only. The generator, cloned in
         :meth:`fit`; ``None`` uses ``LatentDecoder(output_size=64)``.
@@ -138,7 +148,7 @@ class FaceAnonymizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
         comes out per photo in.
     horizontal_flip : bool, default=True
         Also train on the mirrored chips (and mirrored landmarks).
-    method : {'fill', 'blur', 'pixelate', 'generate'}, default='fill'
+    method : {'fill', 'blur', 'pixelate', 'generate', 'swap'}, default='fill'
         How each face is obscured. ``'fill'``: the face region's mean
         colour (nothing of the face is left: the strongest method that
         needs no training, and the default). ``'blur'``: a Gaussian blur
@@ -149,7 +159,12 @@ class FaceAnonymizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
         ``'generate'``: the trained :class:`LatentDecoder` with k-Same
         (needs :meth:`fit` on faces and the ``neural`` extra); the other
         parameters above apply to it only, except ``extractor``, ``faces``
-        and ``on_missing``.
+        and ``on_missing``. ``'swap'``: every face becomes the ``donor``
+        (a :class:`~skface.generation.FaceSwapper`, DeepFakes; needs
+        training on the donors' faces, or a frozen fitted swapper), with
+        the face's pose, expression and colours; blended back with
+        ``FaceReconstructor(blend='poisson', color_match='mean_std')``
+        unless ``reconstructor`` is given.
     random_state : int, RandomState instance or None, default=None
         When not None, seeds the decoder (overriding its own
         ``random_state``): an int gives identical outputs.
@@ -160,6 +175,8 @@ class FaceAnonymizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
         The fitted extractor.
     decoder_ : LatentDecoder
         The trained decoder.
+    swapper_ : FaceSwapper or None
+        The trained (or frozen) swapper of ``method='swap'``.
     reconstructor_ : FaceReconstructor
         The blender.
     n_faces_fit_ : int
@@ -200,6 +217,8 @@ class FaceAnonymizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
+        "swapper": [HasMethods(["fit", "swap_chips"]), None],
+        "donor": "no_validation",
         "decoder": [HasMethods(["fit", "predict"]), None],
         "extractor": [HasMethods(["fit", "extract"]), None],
         "reconstructor": [HasMethods(["reconstruct"]), None],
@@ -208,7 +227,7 @@ class FaceAnonymizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
         "faces": [StrOptions({"all", "largest"})],
         "on_missing": [StrOptions({"raise", "keep", "whole"})],
         "horizontal_flip": ["boolean"],
-        "method": [StrOptions({*CLASSICAL_METHODS, "generate"})],
+        "method": [StrOptions({*CLASSICAL_METHODS, "generate", "swap"})],
         "random_state": ["random_state"],
     }
 
@@ -216,6 +235,8 @@ class FaceAnonymizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
         self,
         decoder=None,
         *,
+        swapper=None,
+        donor=None,
         extractor=None,
         reconstructor=None,
         thumbnail_size=8,
@@ -227,6 +248,8 @@ class FaceAnonymizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
         random_state=None,
     ):
         self.decoder = decoder
+        self.swapper = swapper
+        self.donor = donor
         self.extractor = extractor
         self.reconstructor = reconstructor
         self.thumbnail_size = thumbnail_size
@@ -240,15 +263,17 @@ class FaceAnonymizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
     # ------------------------------------------------------------------ fit
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y=None):
-        """Load the face finder; for ``method='generate'``, train the decoder.
+        """Load the face finder; train the decoder or the swapper if needed.
 
         Parameters
         ----------
         X : (n_samples, H, W[, C]) ndarray, list of ndarray or list of path
             Photos (see :func:`skface.utils.check_images`); for
-            ``method='generate'`` every face found is a training sample.
-        y : None
-            Ignored.
+            ``method='generate'`` every face found is a training sample; for
+            ``method='swap'`` the swapper's training images.
+        y : array-like of shape (n_samples,), default=None
+            ``method='swap'`` with a swapper to train: the person in each
+            image (the donors among them). Ignored otherwise.
 
         Returns
         -------
@@ -261,8 +286,11 @@ class FaceAnonymizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
             self.extractor_ = clone(extractor).set_params(on_missing="whole")
             self.extractor_.fit(images)
             self.decoder_ = self.reconstructor_ = self.appearance_ = None
+            self.swapper_ = None
             self.n_faces_fit_ = 0
             return self
+        if self.method == "swap":
+            return self._fit_swap(images, y)
 
         require_neural("FaceAnonymizer(method='generate')")
         from ._latent_decoder import LatentDecoder
@@ -302,8 +330,47 @@ class FaceAnonymizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
             L = np.concatenate([L, L_mirrored])
         features = latent_features(chips, L, thumbnail_size=self.thumbnail_size)
         self.decoder_ = decoder.fit(features, chips)
+        self.swapper_ = None
         self.n_faces_fit_ = len(records)
         self.appearance_ = features[: len(records), n_points:].copy()
+        return self
+
+    def _fit_swap(self, images, y):
+        if self.swapper is None:
+            raise ValueError(
+                "method='swap' needs a swapper: FaceAnonymizer(method='swap', "
+                "swapper=skface.generation.FaceSwapper(...), donor=...)"
+            )
+        swapper = clone(self.swapper)  # a FrozenEstimator clones to itself
+        frozen = type(swapper).__name__ == "FrozenEstimator"
+        if not frozen:
+            if y is None:
+                raise ValueError(
+                    "method='swap' trains its FaceSwapper on faces labelled by "
+                    "person: pass y (the donors' and the other faces' labels), or "
+                    "a fitted swapper wrapped in sklearn.frozen.FrozenEstimator"
+                )
+            if self.random_state is not None and "random_state" in (
+                swapper.get_params()
+            ):
+                swapper.set_params(random_state=draw_seed(self.random_state))
+            swapper.fit(images, y)
+        else:
+            check_is_fitted(swapper)
+        self.swapper_ = swapper
+        fitted = getattr(swapper, "estimator", swapper)
+        extractor = self.extractor if self.extractor is not None else fitted.extractor_
+        self.extractor_ = clone(extractor).set_params(
+            on_missing="whole", output_size=int(fitted.chip_size)
+        )
+        self.extractor_.fit(images[:1])
+        reconstructor = self.reconstructor
+        if reconstructor is None:
+            reconstructor = FaceReconstructor(blend="poisson", color_match="mean_std")
+        self.reconstructor_ = clone(reconstructor).fit()
+        fitted._identity_weights(self.donor)  # an unknown donor fails here
+        self.decoder_ = self.appearance_ = None
+        self.n_faces_fit_ = int(np.sum(getattr(fitted, "n_faces_fit_", 0)))
         return self
 
     def _load(self, X):
@@ -455,7 +522,10 @@ class FaceAnonymizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
         records, owner = self._extract(images)
         chips = neighbors = None
         if len(owner):
-            chips, neighbors = self._generate(records)
+            if self.method == "swap":
+                chips = self.swapper_.swap_chips(records.chips, target=self.donor)
+            else:
+                chips, neighbors = self._generate(records)
             masks = self._paste(out, chips, records, owner)
         n_faces = (
             np.bincount(owner, minlength=len(images))
@@ -525,7 +595,7 @@ class FaceAnonymizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
             alpha = region.reconstruct(zeros, ones, rec)
             for k, i in enumerate(owner[sel]):
                 out[i] = pasted[k]
-                masks[i] |= alpha[k][..., 0] > 0.5
+                masks[i] |= alpha[k][..., 0] > 0.0
         return masks
 
     def _blend_region(self):

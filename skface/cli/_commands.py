@@ -17,12 +17,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from sklearn.base import clone
+from sklearn.frozen import FrozenEstimator
 
-from ..autoencoders._obscure import face_region, obscure_faces
+from ..alignment import FaceExtractor
+from ..autoencoders import FaceAnonymizer
 from ..detection import CNNFaceDetector, HaarFaceDetector, HOGFaceDetector
+from ..landmarks import LandmarkExtractor
 from ..recognition import FaceAnalyzer, FaceRecognizer
 from ..restoration import BiharmonicInpainter, TeleaInpainter
 from ..utils import draw_faces
+from ..utils._optional import require_neural
 from ..utils.validation import read_image
 from ._io import (
     CommandError,
@@ -337,28 +342,105 @@ def recognize(args):
 
 
 # ------------------------------------------------------------- anonymize
+def _load_swapper(path):
+    """The :class:`~skface.generation.FaceSwapper` saved at ``path``."""
+    if path is None:
+        raise CommandError("--method swap needs --swapper FILE (FaceSwapper.save)")
+    try:
+        require_neural("skface anonymize --method swap")
+    except ImportError as exc:
+        raise CommandError(str(exc)) from exc
+    from ..generation import FaceSwapper
+
+    file = Path(path).expanduser()
+    if not file.is_file():
+        raise CommandError(f"--swapper {path!r}: no such file")
+    try:
+        return FaceSwapper.load(file, device="cpu")
+    except ValueError as exc:
+        raise CommandError(f"--swapper {path!r}: {exc}") from exc
+
+
+def _anonymizer(
+    method, model="hog", max_size=None, upsample=None, swapper=None, donor=None
+):
+    """A fitted :class:`~skface.autoencoders.FaceAnonymizer` for the command.
+
+    Its landmark extractor finds the faces with the command's detector, on
+    a copy of each photo at most ``max_size`` pixels on its longer side
+    (the detector's own ``max_size``; boxes come back in the photo's
+    pixels), so every face is obscured in the full-size photo.
+    """
+    detector = clone(_detector(model, upsample)).set_params(max_size=max_size)
+    extractor = FaceExtractor(
+        landmark_extractor=LandmarkExtractor(detector=detector, n_jobs=1),
+        n_jobs=1,  # the command parallelises over photos instead
+    )
+    params = {}
+    if method == "swap":
+        fitted = _load_swapper(swapper)
+        known = [str(c) for c in fitted.classes_]
+        if donor:
+            names = {str(c): c for c in fitted.classes_}
+            bad = [d for d in donor if d not in names]
+            if bad:
+                raise CommandError(
+                    f"--donor {bad[0]!r} is not one of the swapper's people {known}"
+                )
+            donor = [names[d] for d in donor]
+        else:
+            donor = list(fitted.classes_)  # a blend of everyone it knows
+        params = {"swapper": FrozenEstimator(fitted), "donor": donor}
+    return FaceAnonymizer(
+        method=method, extractor=extractor, faces="all", on_missing="keep", **params
+    ).fit(_BLANK)
+
+
 @dataclass
 class _Anonymize:
-    finder: _FaceFinder
+    """``FaceAnonymizer`` fitted once, applied to one photo at a time."""
+
     method: str
+    model: str = "hog"
+    max_size: int | None = None
+    upsample: int | None = None
+    swapper: str | None = None
+    donor: list | None = None
+
+    def __post_init__(self):
+        self.anonymizer_ = _anonymizer(
+            self.method,
+            self.model,
+            self.max_size,
+            self.upsample,
+            self.swapper,
+            self.donor,
+        )
 
     def __call__(self, source):
-        res = self.finder(source)
-        image = res["image"]
-        regions = [face_region(pts, image.shape) for pts in res["landmarks"]]
-        regions = [r for r in regions if r.any()]
-        if not regions:
+        """The anonymised photo and its number of faces; None without a face."""
+        image = to_rgb_uint8(read_image(source))
+        result = self.anonymizer_.anonymize([image])
+        n_faces = int(result.n_faces[0])
+        if n_faces == 0:
             return None
-        return obscure_faces(image, regions, self.method), len(regions)
+        return np.asarray(result.images[0]), n_faces
 
 
 def anonymize(args):
     """``skface anonymize``: every face of every photo obscured, into DIR."""
     out_dir = safe_out_dir(args.out)
     sources = _outside(_sources(args), out_dir)
-    finder = _FaceFinder(args.model, _max_size(args), upsample=args.upsample)
+    anonymize = _Anonymize(
+        args.method,
+        args.model,
+        _max_size(args),
+        args.upsample,
+        getattr(args, "swapper", None),
+        getattr(args, "donor", None),
+    )
     used, written, n_faces = set(), 0, 0
-    for source, res in _run(args, _Anonymize(finder, args.method), sources):
+    for source, res in _run(args, anonymize, sources):
         if res is None:
             warn(args.command, f"{source}: no face found; not written")
             continue

@@ -138,19 +138,36 @@ def _build_parser():
 
     p = sub.add_parser(
         "anonymize",
-        help="obscure every face in photos (blur, pixelate or fill)",
+        help="obscure every face in photos (fill, blur, pixelate or swap)",
         description="Write each photo to DIR with every face found obscured: "
-        "the whole face region, jaw line to forehead. Photos where no face "
-        "is found are not written (a warning says so).",
+        "the whole face region, jaw line to forehead (what "
+        "skface.autoencoders.FaceAnonymizer(method=METHOD) does, with the "
+        "detector of --model). Photos where no face is found are not written "
+        "(a warning says so).",
     )
     p.add_argument("sources", nargs="+", metavar="SRC", help="image files or folders")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     p.add_argument(
         "--method",
-        choices=("fill", "blur", "pixelate"),
+        choices=("fill", "blur", "pixelate", "swap"),
         default="fill",
         help="fill: the face's mean colour, nothing of it left (default); blur, "
-        "pixelate: softer, but a face recogniser may still match them",
+        "pixelate: softer, but a face recogniser may still match them; swap: "
+        "every face becomes a donor, pose and expression kept (needs --swapper "
+        "and the neural extra)",
+    )
+    p.add_argument(
+        "--swapper",
+        metavar="FILE",
+        help="--method swap: a trained skface.generation.FaceSwapper saved "
+        "with .save(FILE)",
+    )
+    p.add_argument(
+        "--donor",
+        action="append",
+        metavar="NAME",
+        help="--method swap: a person of the swapper to swap every face to; "
+        "repeat for a blend (default: a blend of all its people)",
     )
     _common(p)
 

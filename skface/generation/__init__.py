@@ -5,6 +5,8 @@
   points) and optionally a colour thumbnail; :func:`mirror_landmarks`.
 * :class:`LatentGAN`: face chips from landmarks and a thumbnail (the
   LatentDecoder with a discriminator; a FaceAnonymizer decoder).
+* :class:`FaceSwapper`: the DeepFakes face swap (one shared encoder, a
+  decoder per person) on every face of a photo.
 * :class:`ProgressiveGAN`: grown from 4x4 to ``image_size``, optionally
   conditioned on landmarks and a colour thumbnail.
 
@@ -24,17 +26,20 @@ from ._dcgan import DCGAN
 from ._latent_gan import LatentGAN
 from ._progressive import ProgressiveGAN, progressive_stage
 from ._quality import face_embeddings, face_fd, face_generation_report, face_kid
+from ._swap import FaceSwapper, feature_weight_map
 
 __all__ = [
     "LANDMARK_SUBSETS",
     "ConditionalGAN",
     "DCGAN",
+    "FaceSwapper",
     "LatentGAN",
     "ProgressiveGAN",
     "face_embeddings",
     "face_fd",
     "face_generation_report",
     "face_kid",
+    "feature_weight_map",
     "mirror_landmarks",
     "progressive_stage",
 ]

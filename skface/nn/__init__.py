@@ -24,6 +24,10 @@ torch, and know nothing about scikit-learn or skorch: the estimators in
   :class:`ConditionalBatchNorm2d`); losses and penalties
   (:func:`d_hinge_loss`, :func:`gradient_penalty`, :func:`r1_penalty`, ...),
   :func:`diff_augment` and the weight average :class:`EMA`.
+* Face swap (DeepFakes): :class:`FaceSwapNet` (a shared
+  :class:`SwapEncoder`, one :class:`SwapDecoder` per person),
+  :func:`masked_reconstruction_loss` and the :func:`random_warp`
+  augmentation.
 """
 
 from ._augment import flip_shift_batch
@@ -59,6 +63,13 @@ from ._dcgan import (
 )
 from ._diff_augment import AUGMENT_POLICIES, diff_augment
 from ._ema import EMA
+from ._face_swap import (
+    SWAP_LOSSES,
+    FaceSwapNet,
+    SwapDecoder,
+    SwapEncoder,
+    masked_reconstruction_loss,
+)
 from ._gan_blocks import (
     ConditionalBatchNorm2d,
     EqualizedConv2d,
@@ -90,6 +101,7 @@ from ._progressive import (
     ProgressiveGenerator,
     progressive_sizes,
 )
+from ._random_warp import random_warp
 
 __all__ = [
     "ACTIVATIONS",
@@ -149,4 +161,11 @@ __all__ = [
     "ProgressiveDiscriminator",
     "ProgressiveGenerator",
     "progressive_sizes",
+    # face swap
+    "SWAP_LOSSES",
+    "FaceSwapNet",
+    "SwapDecoder",
+    "SwapEncoder",
+    "masked_reconstruction_loss",
+    "random_warp",
 ]

@@ -7,8 +7,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from skface.alignment import FaceExtractor
+from skface.autoencoders import FaceAnonymizer
 from skface.cli import main
 from skface.datasets import load_sample_images
+from skface.detection import HOGFaceDetector
+from skface.landmarks import LandmarkExtractor
 
 ASTRONAUT_FACE = (175, 76, 266, 167)  # HOG's box of the astronaut's face
 
@@ -196,6 +200,30 @@ def test_anonymize_folder(photos, tmp_path, capsys, method):
     assert "camera.png: no face found; not written" in err
 
 
+@pytest.mark.parametrize(
+    "method, max_size", [("blur", None), ("fill", 256), ("pixelate", None)]
+)
+def test_anonymize_is_face_anonymizer(photos, tmp_path, method, max_size):
+    """The command writes what FaceAnonymizer gives with the same settings."""
+    root, astronaut = photos
+    out = tmp_path / "anon"
+    argv = ["anonymize", "--quiet", str(root / "in" / "astro.png"), "--out", str(out)]
+    argv += ["--method", method]
+    extractor = None
+    if max_size is not None:  # detection on a copy downsized to max_size
+        argv += ["--max-size", str(max_size)]
+        detector = HOGFaceDetector(max_size=max_size)
+        extractor = FaceExtractor(
+            landmark_extractor=LandmarkExtractor(detector=detector)
+        )
+    assert main(argv) == 0
+    written = np.asarray(Image.open(out / "astro.png"))
+    X = astronaut[None]
+    expected = FaceAnonymizer(method=method, extractor=extractor).fit(X).transform(X)
+    assert (written != astronaut).any()
+    np.testing.assert_array_equal(written, expected[0])
+
+
 def test_anonymize_nothing_done_exits_1(photos, tmp_path, capsys):
     root, _ = photos
     code = main(["anonymize", str(root / "in" / "sub"), "--out", str(tmp_path / "o")])
@@ -337,3 +365,60 @@ def test_detect_upsample_matches_the_detector(photos, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "--upsample applies to" in err
     _no_traceback(err)
+
+
+@pytest.fixture(scope="module")
+def swapper_file(tmp_path_factory):
+    pytest.importorskip("torch")
+    from skface.datasets import make_synthetic_faces
+    from skface.generation import FaceSwapper
+
+    faces = make_synthetic_faces(12, size=64, n_identities=2, random_state=0)
+    labels = np.where(faces.target == 0, "ann", "bob")
+    swapper = FaceSwapper(
+        16,
+        width=4,
+        max_channels=16,
+        n_latent=8,
+        max_epochs=1,
+        device="cpu",
+        random_state=0,
+    ).fit(faces.images, labels)
+    path = tmp_path_factory.mktemp("swap") / "swapper.safetensors"
+    swapper.save(path)
+    return path, swapper
+
+
+def test_anonymize_swap_is_face_anonymizer(photos, swapper_file, tmp_path):
+    from sklearn.frozen import FrozenEstimator
+
+    root, astronaut = photos
+    path, swapper = swapper_file
+    out = tmp_path / "anon"
+    argv = ["anonymize", "--quiet", str(root / "in" / "astro.png"), "--out", str(out)]
+    argv += ["--method", "swap", "--swapper", str(path), "--donor", "ann"]
+    assert main(argv) == 0
+    written = np.asarray(Image.open(out / "astro.png"))
+    X = astronaut[None]
+    anon = FaceAnonymizer(
+        method="swap", swapper=FrozenEstimator(swapper), donor=["ann"]
+    )
+    expected = anon.fit(X).transform(X)
+    assert (written != astronaut).any()
+    assert np.abs(written.astype(int) - expected[0]).max() <= 1
+
+
+def test_anonymize_swap_errors(photos, swapper_file, tmp_path, capsys):
+    root, _ = photos
+    path, _ = swapper_file
+    src = str(root / "in" / "astro.png")
+    base = ["anonymize", src, "--out", str(tmp_path / "o"), "--method", "swap"]
+    for extra, message in [
+        ([], "--method swap needs --swapper"),
+        (["--swapper", str(tmp_path / "none.safetensors")], "no such file"),
+        (["--swapper", str(path), "--donor", "carl"], "'carl' is not one of"),
+    ]:
+        code = main(base + extra)
+        err = capsys.readouterr().err
+        assert code != 0 and message in err
+        _no_traceback(err)

@@ -1,0 +1,462 @@
+"""Face swap (DeepFakes) on the classic pair: identity, pose kept, quality, speed.
+
+Reads ``../shared/data/deepfakes_pair/{trump,cage}`` (376 + 318 aligned
+256x256 colour faces, research/demo use; the script says so and exits 0
+when they are missing). Each person's sorted file list is split by a fixed
+permutation (``--seed`` 0): 80% to train :class:`skface.generation.
+FaceSwapper`, 20% held out. Every held-out face of each person is swapped
+to the other person (``FaceSwapper.swap``: FaceExtractor -> shared encoder
+-> the target's decoder -> FaceReconstructor with colour matching and
+Poisson blending) and scored, per face:
+
+* **retrieval**: dlib's 128-d embedding of the swapped face (in the source
+  face's box) against a gallery of every held-out face of both people,
+  the source photo itself left out: the share whose nearest gallery face
+  is the *target* person (target: >= 0.9);
+* **landmark error**: dlib's 68 landmarks re-predicted on the swapped photo
+  in the source's box vs the source's own, over the inter-ocular distance
+  (pose and expression kept; target: <= 0.06);
+* **KID x 1000**: :func:`skface.generation.face_kid` between the swapped
+  photos and the target person's real held-out photos (lower is better;
+  the floor row is the target's training photos against the same held-out
+  photos, at the same count).
+
+Baselines, scored the same way: the unchanged source photo, and the
+target's mean face (the mean of the target's training chips) pasted into
+each source photo by the same extractor and reconstructor.
+
+``--section speed``: training images/s of ``FaceSwapper.fit`` (epochs timed
+by a callback) against a plain PyTorch loop doing the same work on fresh
+copies of the same modules (same chips, batch size, shuffling,
+:func:`skface.nn.random_warp`, masked loss, Adam betas), rounds alternating
+which goes first; the median per-round ratio is the figure (target: the
+estimator within 10%).
+
+Run from the repository root (``OMP_NUM_THREADS=1`` leaves a core to
+others)::
+
+    python benchmarks/bench_swap.py [--epochs 60] [--width 32] [--n-latent 256]
+        [--chip-size 64] [--section {quality,speed} ...] [--model PATH]
+        [--out benchmarks/out] [--device cpu] [--quick]
+
+``--model`` evaluates a saved swapper (``FaceSwapper.save``) instead of
+training; without it the trained model is saved to ``--out/swap_pair.safetensors``
+with before/after panels ``swap_<a>_to_<b>.png``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+PAIR = HERE.parent.parent / "shared" / "data" / "deepfakes_pair"
+PEOPLE = ("trump", "cage")
+
+
+def split_pair(root, seed=0, train_fraction=0.8, quick=False):
+    """``{person: (train_files, test_files)}``, a fixed permutation each."""
+    rng = np.random.RandomState(seed)
+    out = {}
+    for who in PEOPLE:
+        files = sorted(
+            str(p) for p in (Path(root) / who).iterdir() if p.suffix.lower() == ".jpg"
+        )
+        order = rng.permutation(len(files))
+        n = int(train_fraction * len(files))
+        train = [files[i] for i in order[:n]]
+        test = [files[i] for i in order[n:]]
+        if quick:
+            train, test = train[:40], test[:10]
+        out[who] = (train, test)
+    return out
+
+
+def load(files):
+    from skface.utils import check_images
+
+    return check_images(list(files), dtype="uint8", channels="rgb", stack=False)
+
+
+def _boxes_and_landmarks(images):
+    """Largest HOG face box and its 68 landmarks per photo (NaN: none)."""
+    from skface.detection import HOGFaceDetector
+    from skface.landmarks import LandmarkExtractor
+    from skface.utils import select_boxes
+
+    det = HOGFaceDetector(upsample=1).fit(images[:1])
+    boxes = select_boxes(
+        det.detect(images), [im.shape[:2] for im in images], on_missing="nan"
+    )
+    lm = LandmarkExtractor(on_missing="nan").fit(images[:1])
+    ok = np.isfinite(boxes).all(axis=1)
+    L = np.full((len(images), 68, 2), np.nan)
+    if ok.any():
+        rows = np.flatnonzero(ok)
+        L[rows] = lm.landmarks([images[i] for i in rows], boxes=boxes[rows])
+    return boxes, L, lm
+
+
+def _embed(images, boxes):
+    from skface.features import DlibFaceEncoder
+
+    out = np.full((len(images), 128), np.nan)
+    ok = np.isfinite(boxes).all(axis=1)
+    if ok.any():
+        rows = np.flatnonzero(ok)
+        enc = DlibFaceEncoder(input="photos", on_missing="nan").fit(images[:1])
+        out[rows] = enc.transform([images[i] for i in rows], boxes=boxes[rows])
+    return out
+
+
+def equal_count_kid(real, fake):
+    """Face KID x 1000 on the first ``min(len(real), len(fake))`` of each."""
+    from skface.generation import face_kid
+
+    n = min(len(real), len(fake))
+    return float(face_kid(list(real)[:n], list(fake)[:n], random_state=0)[0] * 1000)
+
+
+def score_swaps(
+    name, swapped, sources, src_boxes, src_L, src_person, gallery, target_real, lm
+):
+    """One row of the table for photos swapped from one person to the other."""
+    from skface.metrics._landmarks import _interocular
+
+    g_emb, g_person, g_index = gallery
+    emb = _embed(swapped, src_boxes)
+    ok = np.isfinite(emb).all(axis=1)
+    hits = []
+    for i in np.flatnonzero(ok):
+        keep = ~((g_index[:, 0] == src_person) & (g_index[:, 1] == i))
+        d = np.linalg.norm(g_emb[keep] - emb[i], axis=1)
+        hits.append(g_person[keep][np.argmin(d)] != src_person)
+    rows = np.flatnonzero(np.isfinite(src_L).all(axis=(1, 2)))
+    L1 = lm.landmarks([swapped[i] for i in rows], boxes=src_boxes[rows])
+    err = np.linalg.norm(L1 - src_L[rows], axis=2).mean(1) / _interocular(src_L[rows])
+    kid = equal_count_kid(target_real, swapped)
+    return {
+        "row": name,
+        "faces": int(ok.sum()),
+        "retrieval": float(np.mean(hits)) if hits else float("nan"),
+        "landmark_error": float(np.nanmean(err)) if len(err) else float("nan"),
+        "kid_x1000": float(kid),
+    }
+
+
+def found_chips(swapper, files):
+    """The swapper's aligned chips (float, [0, 1]) of the images with a face."""
+    from sklearn.base import clone
+
+    ext = clone(swapper.extractor_).set_params(on_missing="nan", dtype="float32")
+    rec = ext.fit(files[:1]).extract(files)
+    ok = np.asarray(rec.found, dtype=bool)
+    return rec[np.flatnonzero(ok)], ok
+
+
+class MeanFaceSwapper:
+    """A stand-in swapper whose every output is one fixed chip (a baseline)."""
+
+    def __init__(self, mean=None, chip_size=64, extractor=None):
+        self.mean = mean
+        self.chip_size = chip_size
+        self.extractor = extractor
+
+    def get_params(self, deep=True):
+        return {
+            "mean": self.mean,
+            "chip_size": self.chip_size,
+            "extractor": self.extractor,
+        }
+
+    def set_params(self, **params):
+        for k, v in params.items():
+            setattr(self, k, v)
+        return self
+
+    def fit(self, X, y=None):
+        self.extractor_ = self.extractor
+        self.n_faces_fit_ = np.array([1])
+        return self
+
+    def swap_chips(self, chips, target=None):
+        return np.repeat(np.asarray(self.mean, np.float32)[None], len(chips), axis=0)
+
+    def _identity_weights(self, target):
+        return np.ones(1)
+
+
+def mean_face_paste(swapper, sources, target_chips):
+    """The target's mean training chip pasted onto each source face."""
+    from skface.autoencoders import FaceAnonymizer
+
+    mean = np.mean(np.asarray(target_chips, np.float32), axis=0)
+    stand_in = MeanFaceSwapper(mean, swapper.chip_size, swapper.extractor_)
+    anon = FaceAnonymizer(
+        method="swap",
+        swapper=stand_in,
+        reconstructor=swapper.reconstructor_,
+        on_missing="keep",
+    )
+    return anon.fit(sources[:1], [0]).transform(sources)
+
+
+def quality(args, split):
+    from skface.generation import FaceSwapper
+
+    out_dir = Path(args.out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if args.model:
+        swapper = FaceSwapper.load(args.model, device=args.device)
+        fit_s, epochs = float("nan"), len(swapper.history_)
+    else:
+        files = [f for who in PEOPLE for f in split[who][0]]
+        labels = [who for who in PEOPLE for _ in split[who][0]]
+        swapper = FaceSwapper(
+            args.chip_size,
+            width=args.width,
+            n_latent=args.n_latent,
+            max_channels=args.max_channels,
+            max_epochs=args.epochs,
+            batch_size=args.batch_size,
+            lr=args.lr,
+            device=args.device,
+            random_state=args.seed,
+            verbose=1,
+        )
+        t = time.perf_counter()
+        swapper.fit(files, labels)
+        fit_s, epochs = time.perf_counter() - t, args.epochs
+        swapper.save(out_dir / "swap_pair.safetensors")
+    print(
+        f"\nFaceSwapper: {epochs} epochs on {swapper.n_faces_fit_.tolist()} training "
+        f"faces ({', '.join(swapper.classes_)}), fit {fit_s:.0f} s, "
+        f"{epochs * int(swapper.n_faces_fit_.sum()) / fit_s:.1f} images/s",
+        flush=True,
+    )
+    # held-out photos where no face is found come back unchanged (and are
+    # scored as such: retrieval counts them as misses)
+    swapper.set_params(on_missing="keep")
+    test = {who: load(split[who][1]) for who in PEOPLE}
+    train_imgs = {who: load(split[who][0][: len(test[who])]) for who in PEOPLE}
+    info = {who: _boxes_and_landmarks(test[who]) for who in PEOPLE}
+    lm = info[PEOPLE[0]][2]
+    g_emb, g_person, g_index = [], [], []
+    for p, who in enumerate(PEOPLE):
+        e = _embed(test[who], info[who][0])
+        ok = np.isfinite(e).all(axis=1)
+        g_emb.append(e[ok])
+        g_person += [p] * int(ok.sum())
+        g_index += [(p, i) for i in np.flatnonzero(ok)]
+    gallery = (np.concatenate(g_emb), np.array(g_person), np.array(g_index))
+    rows = []
+    for p, src in enumerate(PEOPLE):
+        dst = PEOPLE[1 - p]
+        sources, (boxes, L, _) = test[src], info[src]
+        res = swapper.swap(sources, target=dst)
+        swapped = list(res.images)
+        common = (sources, boxes, L, p, gallery, test[dst], lm)
+        rows.append(score_swaps(f"{src} -> {dst}: FaceSwapper", swapped, *common))
+        rows.append(score_swaps(f"{src} -> {dst}: unchanged source", sources, *common))
+        chips = np.clip(found_chips(swapper, split[dst][0][:200])[0].chips, 0, 1)
+        pasted = list(mean_face_paste(swapper, sources, chips))
+        rows.append(score_swaps(f"{src} -> {dst}: {dst}'s mean face", pasted, *common))
+        n = min(len(train_imgs[dst]), len(test[dst]))
+        rows.append(
+            {
+                "row": f"{dst}: training photos vs held-out (floor)",
+                "faces": n,
+                "kid_x1000": equal_count_kid(test[dst], train_imgs[dst]),
+            }
+        )
+        _panel(
+            out_dir / f"swap_{src}_to_{dst}.png", sources[:8], swapped[:8], pasted[:8]
+        )
+    return rows
+
+
+def _panel(path, *rows_of_images):
+    from PIL import Image
+
+    from skface.utils import resize
+
+    lines = []
+    for images in rows_of_images:
+        tiles = [resize(np.asarray(im), (128, 128)) for im in images]
+        lines.append(np.concatenate(tiles, axis=1))
+    Image.fromarray(np.concatenate(lines, axis=0).astype(np.uint8)).save(path)
+    print(f"wrote {path}")
+
+
+# ------------------------------------------------------------------ speed
+def speed(args, split, rounds=3, epochs=2, n_images=256):
+    """Estimator epochs vs a plain loop on the same modules; prints a table."""
+    import torch
+    from skorch.callbacks import Callback
+
+    from skface.generation import FaceSwapper
+    from skface.nn import masked_reconstruction_loss, random_warp
+
+    files = [f for who in PEOPLE for f in split[who][0][: n_images // 2]]
+    labels = [who for who in PEOPLE for _ in split[who][0][: n_images // 2]]
+    settings = dict(
+        chip_size=args.chip_size,
+        width=args.width,
+        n_latent=args.n_latent,
+        max_channels=args.max_channels,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        device=args.device,
+    )
+
+    class Timer(Callback):
+        def initialize(self):
+            self.times = []
+            return self
+
+        def on_epoch_begin(self, net, **kw):
+            self.t = time.perf_counter()
+
+        def on_epoch_end(self, net, **kw):
+            self.times.append(time.perf_counter() - self.t)
+
+    template = FaceSwapper(**settings, max_epochs=1, random_state=0).fit(files, labels)
+    # the training tensors, exactly as fit builds them
+    from skface.generation import feature_weight_map
+
+    rec, ok = found_chips(template, files)
+    chips = np.clip(rec.chips, 0, 1)
+    w = feature_weight_map(rec.masks, rec.landmarks)
+    data = torch.as_tensor(
+        np.concatenate([chips, w[..., None]], 3).transpose(0, 3, 1, 2).copy()
+    )
+    ident = torch.as_tensor(np.unique(labels, return_inverse=True)[1][ok])
+    n = len(data)
+    device = template.net_.device
+    betas = tuple(template.betas)
+
+    def plain_epoch(net, opt, gen):
+        order = torch.randperm(n, generator=gen)
+        for s in range(0, n, args.batch_size):
+            idx = order[s : s + args.batch_size]
+            x, k = data[idx].to(device), ident[idx].to(device)
+            target, warped = random_warp(x, n_image_channels=3)
+            pred = net(warped[:, :3], k)
+            loss = masked_reconstruction_loss(
+                pred, target[:, :3], target[:, 3:], "ssim+l1", 0.5
+            )
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+
+    est_rate, plain_rate, ratios = [], [], []
+    for r in range(rounds):
+        order = ("estimator", "plain") if r % 2 == 0 else ("plain", "estimator")
+        rates = {}
+        for which in order:
+            if which == "estimator":
+                timer = Timer()
+                est = FaceSwapper(
+                    **settings,
+                    max_epochs=epochs,
+                    random_state=r,
+                    callbacks=[("bench", timer)],
+                )
+                est.fit(files, labels)
+                rates[which] = n / np.mean(timer.times)
+            else:
+                torch.manual_seed(r)
+                net = type(template.net_.autoencoder_)(
+                    2, 3, args.chip_size, args.width, args.max_channels, args.n_latent
+                ).to(device)
+                opt = torch.optim.Adam(net.parameters(), lr=args.lr, betas=betas)
+                gen = torch.Generator().manual_seed(r)
+                times = []
+                for _ in range(epochs):
+                    t = time.perf_counter()
+                    plain_epoch(net, opt, gen)
+                    times.append(time.perf_counter() - t)
+                rates[which] = n / np.mean(times)
+        est_rate.append(rates["estimator"])
+        plain_rate.append(rates["plain"])
+        ratios.append(rates["estimator"] / rates["plain"])
+        print(
+            f"round {r}: estimator {rates['estimator']:.1f} img/s, plain "
+            f"{rates['plain']:.1f} img/s, ratio {ratios[-1]:.3f}",
+            flush=True,
+        )
+    print("\n| loop | images/s (median) |\n|---|---|")
+    print(f"| FaceSwapper.fit | {np.median(est_rate):.1f} |")
+    print(f"| plain PyTorch | {np.median(plain_rate):.1f} |")
+    print(
+        f"\nmedian per-round ratio estimator/plain: {np.median(ratios):.3f} "
+        f"({n} chips, {epochs} epochs x {rounds} rounds)"
+    )
+
+
+def format_table(rows):
+    cols = ("row", "faces", "retrieval", "landmark_error", "kid_x1000")
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for r in rows:
+        cells = []
+        for c in cols:
+            v = r.get(c, "")
+            cells.append(f"{v:.3f}" if isinstance(v, float) else str(v))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default=str(PAIR))
+    parser.add_argument(
+        "--section",
+        nargs="+",
+        default=["quality", "speed"],
+        choices=("quality", "speed"),
+    )
+    parser.add_argument("--epochs", type=int, default=60)
+    parser.add_argument("--chip-size", type=int, default=64)
+    parser.add_argument("--width", type=int, default=32)
+    parser.add_argument("--n-latent", type=int, default=256)
+    parser.add_argument("--max-channels", type=int, default=256)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--lr", type=float, default=5e-4)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--model", default=None)
+    parser.add_argument("--out", default=str(HERE / "out"))
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args(argv)
+    if not all((Path(args.data) / who).is_dir() for who in PEOPLE):
+        print(f"deepfakes pair not found under {args.data}; nothing to do")
+        return 0
+    if args.quick:
+        args.epochs = min(args.epochs, 2)
+    split = split_pair(args.data, args.seed, quick=args.quick)
+    print(
+        "data: "
+        + ", ".join(
+            f"{who} {len(split[who][0])} train / {len(split[who][1])} test"
+            for who in PEOPLE
+        )
+    )
+    if "quality" in args.section:
+        rows = quality(args, split)
+        print("\n" + format_table(rows))
+    if "speed" in args.section:
+        speed(
+            args,
+            split,
+            rounds=1 if args.quick else 3,
+            n_images=64 if args.quick else 256,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,186 @@
+"""FaceSwapper (DeepFakes) and FaceAnonymizer(method='swap')."""
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from sklearn.base import clone  # noqa: E402
+from sklearn.frozen import FrozenEstimator  # noqa: E402
+
+from skface.autoencoders import FaceAnonymizer  # noqa: E402
+from skface.datasets import make_synthetic_faces  # noqa: E402
+from skface.generation import FaceSwapper, feature_weight_map  # noqa: E402
+
+TINY = dict(
+    chip_size=16,
+    width=4,
+    max_channels=16,
+    n_latent=16,
+    max_epochs=2,
+    batch_size=8,
+    device="cpu",
+    random_state=0,
+)
+
+
+@pytest.fixture(scope="module")
+def faces():
+    return make_synthetic_faces(12, size=64, n_identities=2, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def fitted(faces):
+    labels = np.where(faces.target == 0, "ann", "bob")
+    return FaceSwapper(**TINY).fit(faces.images, labels)
+
+
+def test_fit_learns_each_person(fitted, faces):
+    assert list(fitted.classes_) == ["ann", "bob"]
+    assert fitted.n_faces_fit_.tolist() == np.bincount(faces.target).tolist()
+    assert len(fitted.net_.autoencoder_.decoders) == 2
+    history = fitted.history_
+    assert len(history) == 2
+    assert all(np.isfinite(row["reconstruction_loss"]) for row in history)
+    assert "discriminator_" not in vars(fitted.net_)
+
+
+def test_transform_one_photo_per_photo_and_only_the_face_changes(fitted, faces):
+    X = faces.images[:4]
+    res = fitted.swap(X, target="ann")
+    assert res.images.shape == X.shape and res.images.dtype == X.dtype
+    assert res.n_faces.tolist() == [1, 1, 1, 1]
+    for before, after, mask in zip(X, res.images, res.masks):
+        assert mask.any() and not mask.all()
+        changed = (before != after).any(axis=2)
+        assert changed[mask].mean() > 0.5  # the face is redrawn
+        # pixels outside the pasted region are untouched
+        np.testing.assert_array_equal(after[~mask], before[~mask])
+    np.testing.assert_array_equal(fitted.transform(X, target="ann"), res.images)
+
+
+def test_swap_chips_targets_and_blends(fitted, faces):
+    chips = fitted.extractor_.transform(faces.images[:3])
+    a = fitted.swap_chips(chips, target="ann")
+    b = fitted.swap_chips(chips, target="bob")
+    assert a.shape == chips.shape and a.dtype == np.float32
+    assert not np.allclose(a, b)
+    np.testing.assert_allclose(fitted.swap_chips(chips, target={"ann": 2.0}), a)
+    mean = fitted.swap_chips(chips, target=["ann", "bob"])
+    np.testing.assert_allclose(mean, 0.5 * (a + b), atol=1e-5)
+    np.testing.assert_allclose(fitted.swap_chips(chips), b)  # default: last class
+    with pytest.raises(ValueError, match="'carl' is not one of the trained"):
+        fitted.swap_chips(chips, target="carl")
+    with pytest.raises(ValueError, match="empty"):
+        fitted.swap_chips(chips, target=[])
+    with pytest.raises(ValueError, match=">= 0"):
+        fitted.swap_chips(chips, target={"ann": -1})
+
+
+def test_bad_labels(faces):
+    with pytest.raises(ValueError, match="at least two people"):
+        FaceSwapper(**TINY).fit(faces.images, np.zeros(12))
+    with pytest.raises(ValueError, match="one label per image"):
+        FaceSwapper(**TINY).fit(faces.images, [0, 1])
+    with pytest.raises(ValueError, match="chip_size"):
+        FaceSwapper(**{**TINY, "chip_size": 24}).fit(faces.images, faces.target)
+
+
+def test_missing_face_policy(fitted, faces):
+    blank = np.full((64, 64, 3), 128, np.uint8)
+    X = np.stack([faces.images[0], blank])
+    with pytest.raises(ValueError, match=r"no face found in X\[1\]"):
+        fitted.transform(X)  # on_missing='raise', the default
+    kept = clone(fitted).set_params(on_missing="keep")
+    kept.fit(faces.images, np.where(faces.target == 0, "ann", "bob"))
+    out = kept.transform(X, target="ann")
+    np.testing.assert_array_equal(out[1], blank)
+    assert not np.array_equal(out[0], X[0])
+
+
+def test_deterministic_and_save_load(fitted, faces, tmp_path):
+    labels = np.where(faces.target == 0, "ann", "bob")
+    again = FaceSwapper(**TINY).fit(faces.images, labels)
+    chips = fitted.extractor_.transform(faces.images[:2])
+    np.testing.assert_array_equal(
+        again.swap_chips(chips, "ann"), fitted.swap_chips(chips, "ann")
+    )
+    path = tmp_path / "swap.safetensors"
+    fitted.save(path)
+    loaded = FaceSwapper.load(path)
+    assert list(loaded.classes_) == ["ann", "bob"]
+    np.testing.assert_allclose(
+        loaded.swap_chips(chips, "ann"), fitted.swap_chips(chips, "ann"), atol=1e-6
+    )
+    # the front end comes back too: a loaded swapper swaps photos
+    photos = faces.images[:2]
+    diff = loaded.transform(photos, "ann").astype(int) - fitted.transform(photos, "ann")
+    assert np.abs(diff).max() <= 1
+
+
+def test_adversarial_term_trains_a_discriminator(faces):
+    swap = FaceSwapper(**{**TINY, "adversarial_weight": 0.1, "discriminator_width": 2})
+    swap.fit(faces.images, faces.target)
+    assert hasattr(swap.net_, "discriminator_")
+    row = swap.history_[-1]
+    assert np.isfinite(row["discriminator_loss"]) and np.isfinite(
+        row["adversarial_loss"]
+    )
+
+
+def test_feature_weight_map(faces):
+    masks = np.zeros((1, 64, 64), bool)
+    masks[0, 10:54, 10:54] = True
+    w = feature_weight_map(masks, faces.landmarks[:1], outside=0.2, features=4.0)
+    assert w.dtype == np.float32 and set(np.unique(w)) == {np.float32(0.2), 1.0, 4.0}
+    x, y = np.round(faces.landmarks[0, 36:42].mean(0)).astype(int)  # an eye
+    assert w[0, y, x] == 4.0
+    plain = feature_weight_map(masks, faces.landmarks[:1], features=1.0)
+    assert set(np.unique(plain)) == {np.float32(0.1), 1.0}
+
+
+def test_anonymizer_swap_with_frozen_swapper(fitted, faces):
+    X = faces.images[:3]
+    anon = FaceAnonymizer(method="swap", swapper=FrozenEstimator(fitted), donor="ann")
+    res = anon.fit(X).anonymize(X)
+    assert res.n_faces.tolist() == [1, 1, 1]
+    np.testing.assert_array_equal(res.images, fitted.transform(X, target="ann"))
+    assert anon.swapper_.estimator is fitted  # used as it is, not retrained
+
+
+def test_anonymizer_swap_trains_its_swapper(faces):
+    anon = FaceAnonymizer(
+        method="swap", swapper=FaceSwapper(**TINY), donor=[0, 1], random_state=0
+    )
+    anon.fit(faces.images, faces.target)
+    assert anon.swapper_.n_faces_fit_.sum() == 12
+    out = anon.transform(faces.images[:2])
+    assert out.shape == (2, 64, 64, 3) and not np.array_equal(out, faces.images[:2])
+
+
+def test_anonymizer_swap_errors(fitted, faces):
+    X = faces.images[:2]
+    with pytest.raises(ValueError, match="needs a swapper"):
+        FaceAnonymizer(method="swap").fit(X)
+    with pytest.raises(ValueError, match="pass y"):
+        FaceAnonymizer(method="swap", swapper=FaceSwapper(**TINY)).fit(X)
+    with pytest.raises(ValueError, match="not one of the trained"):
+        FaceAnonymizer(method="swap", swapper=FrozenEstimator(fitted), donor="x").fit(X)
+
+
+def test_mean_face_prior(fitted, faces):
+    chips = np.clip(
+        fitted.extractor_.set_params().transform(faces.images).astype(np.float32) / 255,
+        0,
+        1,
+    )
+    for k, decoder in enumerate(fitted.net_.autoencoder_.decoders):
+        mean = chips[faces.target == k].mean(0)
+        mean = 0.5 * (mean + mean[:, ::-1])  # horizontal_flip averages mirrors
+        prior = torch.sigmoid(decoder.prior).permute(1, 2, 0).numpy()
+        assert np.abs(prior - mean).mean() < 0.02  # uint8 vs float chips
+    plain = FaceSwapper(**{**TINY, "mean_face_prior": False, "max_epochs": 1})
+    plain.fit(faces.images, faces.target)
+    for decoder in plain.net_.autoencoder_.decoders:
+        assert float(decoder.prior.abs().max()) == 0.0
+    assert not hasattr(fitted, "_mean_faces")  # only lives during fit
