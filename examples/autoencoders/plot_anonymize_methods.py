@@ -1,7 +1,7 @@
 """
-=====================================================================
+=============================================================================
 Anonymising every face: methods side by side (uses ../shared/data if present)
-=====================================================================
+=============================================================================
 
 :class:`~skface.autoencoders.FaceAnonymizer` with ``method='fill'``,
 ``'blur'`` or ``'pixelate'`` needs no training and no torch: the pretrained

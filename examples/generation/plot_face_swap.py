@@ -1,7 +1,7 @@
 """
-===================================================================
+========================================================================
 Face swap both ways: the DeepFakes pair (uses ../shared/data if present)
-===================================================================
+========================================================================
 
 :class:`~skface.generation.FaceSwapper` is the DeepFakes face swap: one
 encoder shared by two people and one decoder per person, trained to rebuild
