@@ -40,8 +40,10 @@ others)::
         [--out benchmarks/out] [--device cpu] [--quick]
 
 ``--model`` evaluates a saved swapper (``FaceSwapper.save``) instead of
-training; without it the trained model is saved to ``--out/swap_pair.safetensors``
-with before/after panels ``swap_<a>_to_<b>.png``.
+training (with ``--resume``: after ``--epochs`` more epochs of warm-started
+training on the same split); without it the trained model is saved to
+``--out/swap_pair.safetensors`` with before/after panels
+``swap_<a>_to_<b>.png``.
 """
 
 from __future__ import annotations
@@ -210,30 +212,35 @@ def quality(args, split):
 
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
-    if args.model:
+    files = [f for who in PEOPLE for f in split[who][0]]
+    labels = [who for who in PEOPLE for _ in split[who][0]]
+    if args.model and not args.resume:
         swapper = FaceSwapper.load(args.model, device=args.device)
         fit_s, epochs = float("nan"), len(swapper.history_)
     else:
-        files = [f for who in PEOPLE for f in split[who][0]]
-        labels = [who for who in PEOPLE for _ in split[who][0]]
-        swapper = FaceSwapper(
-            args.chip_size,
-            width=args.width,
-            n_latent=args.n_latent,
-            max_channels=args.max_channels,
-            max_epochs=args.epochs,
-            batch_size=args.batch_size,
-            lr=args.lr,
-            device=args.device,
-            random_state=args.seed,
-            verbose=1,
-        )
+        if args.model:  # --resume: continue training the saved model
+            swapper = FaceSwapper.load(args.model, device=args.device)
+            swapper.set_params(warm_start=True, max_epochs=args.epochs, verbose=1)
+        else:
+            swapper = FaceSwapper(
+                args.chip_size,
+                width=args.width,
+                n_latent=args.n_latent,
+                max_channels=args.max_channels,
+                max_epochs=args.epochs,
+                batch_size=args.batch_size,
+                lr=args.lr,
+                device=args.device,
+                random_state=args.seed,
+                verbose=1,
+            )
         t = time.perf_counter()
         swapper.fit(files, labels)
         fit_s, epochs = time.perf_counter() - t, args.epochs
         swapper.save(out_dir / "swap_pair.safetensors")
     print(
-        f"\nFaceSwapper: {epochs} epochs on {swapper.n_faces_fit_.tolist()} training "
+        f"\nFaceSwapper: {epochs} epochs ({len(swapper.history_)} in all) on "
+        f"{swapper.n_faces_fit_.tolist()} training "
         f"faces ({', '.join(swapper.classes_)}), fit {fit_s:.0f} s, "
         f"{epochs * int(swapper.n_faces_fit_.sum()) / fit_s:.1f} images/s",
         flush=True,
@@ -429,6 +436,11 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--model", default=None)
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="with --model: train it --epochs more epochs (warm start), then score",
+    )
     parser.add_argument("--out", default=str(HERE / "out"))
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
