@@ -54,6 +54,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from sklearn.base import BaseEstimator
 
 HERE = Path(__file__).resolve().parent
 PAIR = HERE.parent.parent / "shared" / "data" / "deepfakes_pair"
@@ -160,25 +161,13 @@ def found_chips(swapper, files):
     return rec[np.flatnonzero(ok)], ok
 
 
-class MeanFaceSwapper:
+class MeanFaceSwapper(BaseEstimator):
     """A stand-in swapper whose every output is one fixed chip (a baseline)."""
 
     def __init__(self, mean=None, chip_size=64, extractor=None):
         self.mean = mean
         self.chip_size = chip_size
         self.extractor = extractor
-
-    def get_params(self, deep=True):
-        return {
-            "mean": self.mean,
-            "chip_size": self.chip_size,
-            "extractor": self.extractor,
-        }
-
-    def set_params(self, **params):
-        for k, v in params.items():
-            setattr(self, k, v)
-        return self
 
     def fit(self, X, y=None):
         self.extractor_ = self.extractor

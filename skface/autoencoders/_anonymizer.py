@@ -6,6 +6,7 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
+from sklearn.frozen import FrozenEstimator
 from sklearn.utils import Bunch
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
@@ -342,7 +343,7 @@ class FaceAnonymizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
                 "swapper=skface.generation.FaceSwapper(...), donor=...)"
             )
         swapper = clone(self.swapper)  # a FrozenEstimator clones to itself
-        frozen = type(swapper).__name__ == "FrozenEstimator"
+        frozen = isinstance(swapper, FrozenEstimator)
         if not frozen:
             if y is None:
                 raise ValueError(

@@ -315,7 +315,32 @@ class _GANNet(MultiModuleNet):
         )
 
 
-class BaseGAN(ImageEstimatorMixin, TransformerMixin, BaseNeuralEstimator):
+class AdversarialTrainingMixin:
+    """Training options shared by the adversarial estimators (private API).
+
+    Adam's ``betas`` from the estimator's ``betas``, no validation split and
+    no early stopping: losses measured against a moving discriminator (or
+    on randomly warped inputs) do not tell progress. Put it before
+    :class:`~skface.neural._base.BaseNeuralEstimator` in the bases.
+    """
+
+    def _make_net(self, device: str, seed: int):
+        return set_betas(super()._make_net(device, seed), self.betas)
+
+    def _train_split(self, seed: int):
+        return None
+
+    def _all_callbacks(self) -> list:
+        return [
+            cb
+            for cb in super()._all_callbacks()
+            if not (isinstance(cb, tuple) and cb[0] == "early_stopping")
+        ]
+
+
+class BaseGAN(
+    ImageEstimatorMixin, TransformerMixin, AdversarialTrainingMixin, BaseNeuralEstimator
+):
     """Base class of skface's GAN estimators (private API for subclasses).
 
     Subclasses declare their parameters in ``__init__`` (the shared ones
@@ -348,21 +373,6 @@ class BaseGAN(ImageEstimatorMixin, TransformerMixin, BaseNeuralEstimator):
     # -- shared net arguments --------------------------------------------
     def _gan_net_params(self) -> dict:
         return gan_net_params(self)
-
-    def _make_net(self, device: str, seed: int):
-        return set_betas(super()._make_net(device, seed), self.betas)
-
-    def _train_split(self, seed: int):
-        return None  # a GAN has no validation loss
-
-    def _all_callbacks(self) -> list:
-        # No early stopping: GAN losses do not measure progress.
-        callbacks = super()._all_callbacks()
-        return [
-            cb
-            for cb in callbacks
-            if not (isinstance(cb, tuple) and cb[0] == "early_stopping")
-        ]
 
     # -- data ------------------------------------------------------------
     def _check_size(self):

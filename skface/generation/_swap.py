@@ -30,11 +30,10 @@ from ..nn import (
 from ..utils._image import resize
 from ..utils._optional import import_cv2
 from ..utils.validation import check_images
-from ._base import set_betas
+from ._base import AdversarialTrainingMixin
 
 __all__ = ["FaceSwapper", "feature_weight_map"]
 
-_EYES = slice(36, 48)
 _LEFT_EYE, _RIGHT_EYE, _MOUTH = slice(36, 42), slice(42, 48), slice(48, 68)
 
 
@@ -175,7 +174,9 @@ class _SwapNet(MultiModuleNet):
         raise ValueError("FaceSwapper trains without a validation split")
 
 
-class FaceSwapper(ImageEstimatorMixin, TransformerMixin, BaseNeuralEstimator):
+class FaceSwapper(
+    ImageEstimatorMixin, TransformerMixin, AdversarialTrainingMixin, BaseNeuralEstimator
+):
     """Swap faces between people: the DeepFakes autoencoder as an estimator.
 
     One encoder shared by everyone and one decoder per person
@@ -458,19 +459,6 @@ class FaceSwapper(ImageEstimatorMixin, TransformerMixin, BaseNeuralEstimator):
             if self.lr_discriminator is not None:
                 params["discriminator_optimizer__lr"] = float(self.lr_discriminator)
         return params
-
-    def _make_net(self, device: str, seed: int):
-        return set_betas(super()._make_net(device, seed), self.betas)
-
-    def _train_split(self, seed: int):
-        return None
-
-    def _all_callbacks(self) -> list:
-        return [
-            cb
-            for cb in super()._all_callbacks()
-            if not (isinstance(cb, tuple) and cb[0] == "early_stopping")
-        ]
 
     def _check_size(self) -> int:
         size = int(self.chip_size)
