@@ -85,6 +85,10 @@ ALLOWED_LAZY = {
         "skface.metrics.face_kid, face_fd and face_generation_report run dlib "
         "models (skface.generation): loaded on first access, not deprecated"
     ),
+    ("skface.datasets._head_turn", "skface.landmarks"): (
+        "make_head_turn_pairs finds the landmarks itself (dlib) only when none "
+        "are given; skface.datasets stays a light data layer"
+    ),
     ("skface.autoencoders._anonymizer", "skface.autoencoders._latent_decoder"): (
         "torch is loaded only for method='generate'"
     ),
@@ -132,6 +136,7 @@ ALLOWED_DYNAMIC = {
 #: Third-party modules that may be imported inside functions: heavy or
 #: optional backends that ``import skface.<family>`` must not load.
 HEAVY_BACKENDS = {
+    "accelerate",  # the `gpu` extra: the neural estimators' accelerator=
     "cv2",
     "dlib",
     "matplotlib",

@@ -82,6 +82,14 @@ class LatentDecoder(BaseNeuralEstimator):
         feature standardisation of the first fit is kept).
     device : str, default='auto'
         ``'auto'`` (CUDA when available, else CPU), ``'cpu'``, ``'cuda'``...
+    amp : bool, default=False
+        Mixed-precision training: float16 autocast with gradient scaling on
+        CUDA, bfloat16 autocast on the CPU; inference stays in float32.
+    accelerator : accelerate.Accelerator or None, default=None
+        Train through Hugging Face Accelerate (skorch's ``AccelerateMixin``):
+        several GPUs under ``accelerate launch``, mixed precision from its
+        ``mixed_precision``; ``device`` is then ``'auto'`` or the
+        accelerator's device. Not saved by ``save``. See :ref:`gpu_training`.
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation and shuffling: an int gives identical weights.
     verbose : int, default=0
@@ -157,6 +165,8 @@ class LatentDecoder(BaseNeuralEstimator):
         callbacks=None,
         warm_start=False,
         device="auto",
+        amp=False,
+        accelerator=None,
         random_state=None,
         verbose=0,
     ):
@@ -175,6 +185,8 @@ class LatentDecoder(BaseNeuralEstimator):
         self.callbacks = callbacks
         self.warm_start = warm_start
         self.device = device
+        self.amp = amp
+        self.accelerator = accelerator
         self.random_state = random_state
         self.verbose = verbose
 

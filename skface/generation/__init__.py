@@ -7,6 +7,8 @@
   LatentDecoder with a discriminator; a FaceAnonymizer decoder).
 * :class:`FaceSwapper`: the DeepFakes face swap (one shared encoder, a
   decoder per person) on every face of a photo.
+* :class:`HeadTurnGenerator`: one yaw-conditioned network that turns a
+  face's head (frames for a GIF, or every face of a photo).
 * :class:`ProgressiveGAN`: grown from 4x4 to ``image_size``, optionally
   conditioned on landmarks and a colour thumbnail.
 
@@ -23,6 +25,7 @@ the offline face-quality panel (:func:`skface.metrics.face_kid`,
 
 from ._conditional import LANDMARK_SUBSETS, ConditionalGAN, mirror_landmarks
 from ._dcgan import DCGAN
+from ._head_turn import HeadTurnGenerator
 from ._latent_gan import LatentGAN
 from ._progressive import ProgressiveGAN, progressive_stage
 from ._quality import face_embeddings, face_fd, face_generation_report, face_kid
@@ -33,6 +36,7 @@ __all__ = [
     "ConditionalGAN",
     "DCGAN",
     "FaceSwapper",
+    "HeadTurnGenerator",
     "LatentGAN",
     "ProgressiveGAN",
     "face_embeddings",

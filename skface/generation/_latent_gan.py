@@ -177,6 +177,14 @@ class LatentGAN(LatentDecoder):
         average; the feature standardisation of the first fit is kept).
     device : str, default='auto'
         ``'auto'`` (CUDA when available, else CPU), ``'cpu'``, ``'cuda'``...
+    amp : bool, default=False
+        Mixed-precision training: float16 autocast with gradient scaling on
+        CUDA, bfloat16 autocast on the CPU; inference stays in float32.
+    accelerator : accelerate.Accelerator or None, default=None
+        Train through Hugging Face Accelerate (skorch's ``AccelerateMixin``):
+        several GPUs under ``accelerate launch``, mixed precision from its
+        ``mixed_precision``; ``device`` is then ``'auto'`` or the
+        accelerator's device. Not saved by ``save``. See :ref:`gpu_training`.
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, shuffling, augmentation and mirroring: an int
         gives identical weights on the CPU.
@@ -303,6 +311,8 @@ class LatentGAN(LatentDecoder):
         callbacks=None,
         warm_start=False,
         device="auto",
+        amp=False,
+        accelerator=None,
         random_state=None,
         verbose=0,
     ):
@@ -330,6 +340,8 @@ class LatentGAN(LatentDecoder):
         self.callbacks = callbacks
         self.warm_start = warm_start
         self.device = device
+        self.amp = amp
+        self.accelerator = accelerator
         self.random_state = random_state
         self.verbose = verbose
 

@@ -277,6 +277,14 @@ class FaceSwapper(
         Continue training the fitted network (same people).
     device : str, default='auto'
         ``'auto'`` uses CUDA when available.
+    amp : bool, default=False
+        Mixed-precision training: float16 autocast with gradient scaling on
+        CUDA, bfloat16 autocast on the CPU; inference stays in float32.
+    accelerator : accelerate.Accelerator or None, default=None
+        Train through Hugging Face Accelerate (skorch's ``AccelerateMixin``):
+        several GPUs under ``accelerate launch``, mixed precision from its
+        ``mixed_precision``; ``device`` is then ``'auto'`` or the
+        accelerator's device. Not saved by ``save``. See :ref:`gpu_training`.
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, shuffling and augmentation.
     verbose : int, default=0
@@ -385,6 +393,8 @@ class FaceSwapper(
         callbacks=None,
         warm_start=False,
         device="auto",
+        amp=False,
+        accelerator=None,
         random_state=None,
         verbose=0,
     ):
@@ -419,6 +429,8 @@ class FaceSwapper(
         self.callbacks = callbacks
         self.warm_start = warm_start
         self.device = device
+        self.amp = amp
+        self.accelerator = accelerator
         self.random_state = random_state
         self.verbose = verbose
 

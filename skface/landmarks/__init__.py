@@ -3,5 +3,11 @@ trained on your own annotations, and their named groups."""
 
 from ._extractor import LandmarkExtractor
 from ._groups import LANDMARK_GROUPS, landmark_groups
+from ._head_pose import estimate_head_pose
 
-__all__ = ["LANDMARK_GROUPS", "LandmarkExtractor", "landmark_groups"]
+__all__ = [
+    "LANDMARK_GROUPS",
+    "LandmarkExtractor",
+    "estimate_head_pose",
+    "landmark_groups",
+]

@@ -87,7 +87,9 @@ class OptunaSearch(MetaEstimatorMixin, BaseEstimator):
         None keeps the study in memory; ``'study.db'`` (``.db``, ``.sqlite``)
         a SQLite file; ``'study.log'`` (``.log``, ``.journal``) a journal
         file; a URL (``'postgresql://...'``, ``'mysql://...'``,
-        ``'sqlite:///...'``) an RDB storage.
+        ``'sqlite:///...'``) an RDB storage, a database server's with
+        :func:`rdb_storage`'s heartbeat (a killed worker's trial is marked
+        failed); or a storage object, e.g. from :func:`rdb_storage`.
     study_name : str or None, default=None
         Study in ``storage``. None with persistent storage uses the storage's
         only study, or creates one named ``'skface'``.
@@ -155,6 +157,7 @@ class OptunaSearch(MetaEstimatorMixin, BaseEstimator):
     See Also
     --------
     optuna_search : Function form.
+    rdb_storage : A database storage shared by processes, with a heartbeat.
     sklearn.model_selection.GridSearchCV : Exhaustive search over few values.
     optuna_integration.OptunaSearchCV : Optuna's own search (prunes only
         estimators with ``partial_fit``).

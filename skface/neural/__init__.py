@@ -5,7 +5,8 @@
   it declares the shared parameters (``max_epochs``, ``batch_size``, ``lr``,
   ``optimizer``, ``device``, ``random_state``, ``verbose``,
   ``validation_fraction``, ``early_stopping``, ``callbacks``,
-  ``warm_start``...) and builds a private skorch net in ``fit`` (``net_``).
+  ``warm_start``, ``amp``, ``accelerator``...) and builds a private skorch
+  net in ``fit`` (``net_``).
 * :class:`CosineLR`: cosine learning-rate decay for every optimizer of a
   net (skorch's ``LRScheduler`` steps only the default one).
 * :func:`load_model` reads a file written by ``estimator.save(path)``

@@ -23,7 +23,12 @@ from skorch.utils import to_numpy
 from ..utils._random import draw_seed, torch_rng_context
 from ..utils._registry import NEURAL_ESTIMATORS, register_class
 from ._callbacks import TrainingInterruptedWarning, verbosity_callbacks
-from ._device import resolve_device, rng_devices
+from ._device import (
+    accelerated_net_class,
+    check_accelerator,
+    resolve_device,
+    rng_devices,
+)
 from ._net import _BatchLoader, _Net, _TensorDataset
 from ._persistence import load_model, save_model
 
@@ -90,7 +95,19 @@ class BaseNeuralEstimator(BaseEstimator, metaclass=ABCMeta):
     ``max_epochs`` more epochs; ``lr``, ``batch_size``, ``max_epochs`` and
     ``verbose`` changed in between apply, ``lr`` to every optimizer that
     has no learning rate of its own, per-optimizer rates such as
-    ``lr_discriminator`` to theirs).
+    ``lr_discriminator`` to theirs), ``amp`` (mixed-precision training:
+    float16 autocast with gradient scaling on CUDA, bfloat16 autocast on
+    the CPU; inference stays in float32) and ``accelerator`` (an
+    ``accelerate.Accelerator``: train through skorch's ``AccelerateMixin``
+    on the accelerator's device(s), e.g. several GPUs under ``accelerate
+    launch``; mixed precision is then the accelerator's ``mixed_precision``).
+    A subclass that does not list ``amp`` or ``accelerator`` in its
+    ``__init__`` trains without them.
+
+    **On a GPU** batches are copied to the device from pinned memory
+    without blocking, and the per-batch losses stay on the device until the
+    end of each epoch (no host sync per batch; see
+    :class:`skface.neural._net._Net`).
 
     **Reading the training history from a callback.** ``history_`` is the
     skorch history: one row per epoch with ``epoch``, ``train_loss``,
@@ -138,6 +155,8 @@ class BaseNeuralEstimator(BaseEstimator, metaclass=ABCMeta):
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "callbacks": [list, None],
         "warm_start": ["boolean"],
+        "amp": ["boolean"],
+        "accelerator": [None, object],  # checked in fit (check_accelerator)
     }
 
     def __init_subclass__(cls, **kwargs):
@@ -193,7 +212,11 @@ class BaseNeuralEstimator(BaseEstimator, metaclass=ABCMeta):
             Labels the validation split is stratified on (classifiers).
         """
         _optimizer_class(self.optimizer)  # fail before building anything
-        device = resolve_device(self.device)
+        accelerator = getattr(self, "accelerator", None)
+        if accelerator is not None:
+            device = check_accelerator(accelerator, self.device, self._amp())
+        else:
+            device = resolve_device(self.device)
         seed = draw_seed(self.random_state)
         dataset = _TensorDataset(X, y, sample_weight)
         warm = self.warm_start and self.__sklearn_is_fitted__()
@@ -221,6 +244,7 @@ class BaseNeuralEstimator(BaseEstimator, metaclass=ABCMeta):
                         batch_size=self.batch_size,
                         verbose=int(self.verbose),
                         lr=float(self.lr),
+                        amp=self._amp(),
                         **own_lr,
                     )
                 else:
@@ -246,6 +270,11 @@ class BaseNeuralEstimator(BaseEstimator, metaclass=ABCMeta):
             )
         return self
 
+    def _amp(self) -> bool:
+        # Read through getattr: a subclass that does not list ``amp`` in its
+        # __init__ (yet) trains in full precision.
+        return bool(getattr(self, "amp", False))
+
     def _make_net(self, device: str, seed: int):
         optimizer = _optimizer_class(self.optimizer)
         params = {
@@ -262,6 +291,7 @@ class BaseNeuralEstimator(BaseEstimator, metaclass=ABCMeta):
             "warm_start": True,
             "verbose": int(self.verbose),
             "device": device,
+            "amp": self._amp(),
         }
         if "weight_decay" in inspect.signature(optimizer).parameters:
             params["optimizer__weight_decay"] = float(self.weight_decay)
@@ -271,7 +301,12 @@ class BaseNeuralEstimator(BaseEstimator, metaclass=ABCMeta):
                 "no weight_decay argument; use weight_decay=0"
             )
         params.update(self._net_params())
-        return self._net_class(**params)
+        net_class = self._net_class
+        accelerator = getattr(self, "accelerator", None)
+        if accelerator is not None:
+            net_class = accelerated_net_class(net_class)
+            params["accelerator"] = accelerator
+        return net_class(**params)
 
     def _train_split(self, seed: int):
         if not self.validation_fraction:

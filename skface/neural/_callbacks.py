@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 
 from skorch.callbacks import Callback, PassthroughScoring, PrintLog, ProgressBar
+from torch import Tensor
 
 __all__ = [
     "BatchMean",
@@ -51,14 +52,22 @@ class NonFiniteLossGuard(Callback):
     Every history entry of the current batch whose name ends in ``loss``
     (``train_loss``, ``valid_loss``, and extra losses such as
     ``generator_loss``) is checked after each batch, so a diverging run stops
-    at once instead of returning a model with NaN weights.
+    at once instead of returning a model with NaN weights. Values the net
+    keeps on the GPU until the epoch ends (0-dim tensors, see
+    :class:`skface.neural._net._Net`) are checked at the end of the epoch.
     """
 
     def on_batch_end(self, net, batch=None, training=None, **kwargs):
         epoch = list.__getitem__(net.history, -1)  # plain list access: per batch
         batches = epoch["batches"]
         for key, value in batches[-1].items():
-            if key[-4:] == "loss" and not math.isfinite(value):
+            # A tensor is a value kept on the GPU until the epoch ends (no
+            # host sync per batch): checked in on_epoch_end instead.
+            if (
+                key[-4:] == "loss"
+                and not isinstance(value, Tensor)
+                and not math.isfinite(value)
+            ):
                 phase = "training" if training else "validation"
                 raise NonFiniteLossError(
                     f"{key} became {value} at epoch {epoch['epoch']} "
@@ -66,6 +75,21 @@ class NonFiniteLossGuard(Callback):
                     "smaller learning rate (lr), scaling the inputs, or "
                     "checking them for NaN/inf values."
                 )
+
+    def on_epoch_end(self, net, **kwargs):
+        # Values deferred on the device are floats by now (the net syncs
+        # them at the start of on_epoch_end, before the callbacks run).
+        epoch = list.__getitem__(net.history, -1)
+        for i, row in enumerate(epoch["batches"], 1):
+            for key, value in row.items():
+                if key[-4:] == "loss" and not math.isfinite(value):
+                    raise NonFiniteLossError(
+                        f"{key} became {value} at epoch {epoch['epoch']} (batch "
+                        f"{i} of the epoch, found at its end: on a GPU the "
+                        "losses are checked once per epoch); training stopped. "
+                        "Try a smaller learning rate (lr), scaling the inputs, "
+                        "or checking them for NaN/inf values."
+                    )
 
 
 class BatchMean(PassthroughScoring):

@@ -82,6 +82,14 @@ class Face2VecClassifier(ClassifierMixin, BaseNeuralEstimator):
         ``max_epochs`` more epochs on the next ``fit``.
     device : str, default='auto'
         ``'auto'`` (CUDA when available, else CPU), ``'cpu'``, ``'cuda'``...
+    amp : bool, default=False
+        Mixed-precision training: float16 autocast with gradient scaling on
+        CUDA, bfloat16 autocast on the CPU; inference stays in float32.
+    accelerator : accelerate.Accelerator or None, default=None
+        Train through Hugging Face Accelerate (skorch's ``AccelerateMixin``):
+        several GPUs under ``accelerate launch``, mixed precision from its
+        ``mixed_precision``; ``device`` is then ``'auto'`` or the
+        accelerator's device. Not saved by ``save``. See :ref:`gpu_training`.
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, shuffling, dropout and the validation split.
     verbose : int, default=0
@@ -164,6 +172,8 @@ class Face2VecClassifier(ClassifierMixin, BaseNeuralEstimator):
         callbacks=None,
         warm_start=False,
         device="auto",
+        amp=False,
+        accelerator=None,
         random_state=None,
         verbose=0,
     ):
@@ -183,6 +193,8 @@ class Face2VecClassifier(ClassifierMixin, BaseNeuralEstimator):
         self.callbacks = callbacks
         self.warm_start = warm_start
         self.device = device
+        self.amp = amp
+        self.accelerator = accelerator
         self.random_state = random_state
         self.verbose = verbose
 

@@ -295,24 +295,39 @@ class MultiModuleNet(_Net):
     def step_module(self, name: str, loss: torch.Tensor, batch=None) -> None:
         """Back-propagate ``loss`` and update module ``name`` only.
 
-        Zeroes that module's optimizer, calls ``loss.backward()``, notifies
-        ``on_grad_computed`` (so e.g. gradient-clipping callbacks work) and
-        steps ``<name>_optimizer_``. Gradients that ``loss`` leaves on other
-        modules are zeroed by their own step before use.
+        Zeroes that module's optimizer, back-propagates ``loss`` (scaled by
+        the GradScaler with ``amp=True`` on CUDA, through the accelerator
+        with the Accelerate option), notifies ``on_grad_computed`` (so e.g.
+        gradient-clipping callbacks work; with a GradScaler the gradients
+        are unscaled first) and steps ``<name>_optimizer_`` (a scaled step
+        is skipped when the gradients overflowed). Gradients that ``loss``
+        leaves on other modules are zeroed by their own step before use.
         """
         optimizer = getattr(self, name + "_optimizer_")
         optimizer.zero_grad()
-        loss.backward()
-        self.notify(
-            "on_grad_computed",
-            named_parameters=TeeGenerator(getattr(self, name + "_").named_parameters()),
-            batch=batch,
-            training=True,
-        )
-        optimizer.step()
+        self.backward(loss)
+        if self._grad_listeners():
+            self.unscale(optimizer)
+            self.notify(
+                "on_grad_computed",
+                named_parameters=TeeGenerator(
+                    getattr(self, name + "_").named_parameters()
+                ),
+                batch=batch,
+                training=True,
+            )
+        # Each backward pass has its own step: adapt the loss scale now, so
+        # that a module stepped twice per batch (n_critic > 1) works.
+        self.step_optimizer(optimizer, update=True)
 
     def record_losses(self, **losses) -> None:
-        """Record named scalar losses for the current batch in the history."""
+        """Record named scalar losses for the current batch in the history.
+
+        Tensors are detached; on CUDA they stay on the device until the
+        epoch ends (see :meth:`~skface.neural._net._Net.sync_history`), so
+        recording costs no host sync.
+        """
         for key, value in losses.items():
-            value = value.item() if isinstance(value, torch.Tensor) else float(value)
-            self.history.record_batch(key, value)
+            if not isinstance(value, torch.Tensor):
+                value = float(value)
+            self.record_value(key, value)

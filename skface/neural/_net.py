@@ -16,10 +16,18 @@ they build one in ``fit`` and keep it as ``net_``.
   puts back after a failed warm start, and runs one module alone with
   :meth:`~_Net.infer_module`.
 * :class:`_ClassifierNet` adds the validation accuracy ``valid_acc``.
+
+GPU path (see :class:`_Net`): batches are gathered into pinned host memory
+and copied to a CUDA device without blocking; ``amp=True`` trains under
+:func:`torch.autocast` (float16 with a :class:`torch.amp.GradScaler` on
+CUDA, bfloat16 on the CPU); on CUDA the per-batch losses stay on the device
+until the end of the epoch (one host sync per epoch instead of one per
+batch).
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 from collections.abc import Mapping
@@ -100,27 +108,101 @@ class _BatchLoader:
     estimators fork and seed from ``random_state`` around ``fit``
     (:func:`skface.utils.torch_rng_context`): runs are reproducible and the
     caller's RNG is left untouched.
+
+    The net sets ``device`` (see :meth:`_Net.get_iterator`): batches are
+    moved there as they are cut. On a CUDA device each batch is gathered
+    straight into pinned (page-locked) host memory and copied with
+    ``non_blocking=True``, so the copy overlaps the previous batch's
+    compute instead of synchronising the stream. ``num_processes`` and
+    ``process_index`` shard the rows between data-parallel processes (the
+    Accelerate option): every process draws the same permutation (from
+    ``generator``, seeded alike on every process), pads it to a multiple of
+    ``num_processes`` by repeating its first rows, and keeps every
+    ``num_processes``-th row from ``process_index``, so all processes run
+    the same number of batches.
     """
 
     def __init__(self, dataset, batch_size=128, shuffle=False):
         self.dataset = dataset
         self.batch_size = batch_size
         self.shuffle = shuffle
+        self.device = None
+        self.num_processes = 1
+        self.process_index = 0
+        self.generator = None  # the shuffles' torch.Generator (None: global)
+
+    def _rows(self, n):
+        """Row order for this process, or None for ``0..n-1`` in order."""
+        rows = torch.randperm(n, generator=self.generator) if self.shuffle else None
+        if self.num_processes > 1:
+            if rows is None:
+                rows = torch.arange(n)
+            pad = -n % self.num_processes
+            if pad:
+                rows = torch.cat([rows, rows[:pad].repeat(math.ceil(pad / n))[:pad]])
+            rows = rows[self.process_index :: self.num_processes]
+        return rows
 
     def __len__(self) -> int:
-        return math.ceil(len(self.dataset) / self.batch_size)
+        n = len(self.dataset)
+        if self.num_processes > 1:
+            n = math.ceil(n / self.num_processes)
+        return math.ceil(n / self.batch_size)
 
     def __iter__(self):
         base, rows = _base_and_rows(self.dataset)
         n = len(base) if rows is None else len(rows)
-        if self.shuffle:
-            order = torch.randperm(n)
+        order = self._rows(n)
+        if order is not None:
             rows = order if rows is None else rows[order]
+        n = n if rows is None else len(rows)
+        device = self.device
+        # CPU batches stay as they are (.to() would parse the device string)
+        move = device is not None and torch.device(device).type != "cpu"
+        pin = _is_cuda(device)
         for start in range(0, n, self.batch_size):
             if rows is None:
-                yield base.batch(slice(start, start + self.batch_size))
+                batch = base.batch(slice(start, start + self.batch_size))
             else:
-                yield base.batch(rows[start : start + self.batch_size])
+                batch = base.batch(rows[start : start + self.batch_size])
+            if move:
+                batch = _move(batch, device, pin)
+            yield batch
+
+
+def _is_cuda(device) -> bool:
+    return device is not None and torch.device(device).type == "cuda"
+
+
+def _pinned_like(t: torch.Tensor) -> torch.Tensor:
+    """An empty pinned host tensor of ``t``'s shape and dtype (CUDA only)."""
+    return torch.empty(t.shape, dtype=t.dtype, pin_memory=True)
+
+
+def _transfer(t: torch.Tensor, device, pin: bool) -> torch.Tensor:
+    """``t`` on ``device``; through pinned memory without blocking if ``pin``.
+
+    A copy from pageable memory synchronises the CUDA stream before it
+    starts; one from pinned memory with ``non_blocking=True`` is queued and
+    returns at once. PyTorch's caching host allocator keeps the pinned
+    block alive until the queued copy has finished.
+    """
+    if t.device.type != "cpu" or not pin:
+        return t.to(device)
+    staged = _pinned_like(t)
+    staged.copy_(t)
+    return staged.to(device, non_blocking=True)
+
+
+def _move(batch, device, pin: bool):
+    """A ``(X, target)`` batch (target None, a tensor or a dict) on ``device``."""
+    if isinstance(batch, torch.Tensor):
+        return _transfer(batch, device, pin)
+    if isinstance(batch, Mapping):
+        return {k: _move(v, device, pin) for k, v in batch.items()}
+    if isinstance(batch, (tuple, list)):
+        return type(batch)(_move(v, device, pin) for v in batch)
+    return batch
 
 
 class _History(History):
@@ -159,6 +241,26 @@ class _Net(NeuralNet):
       ``loss_names`` (recorded by their ``train_step``); each gets an
       epoch-level entry in the history, averaged over batches;
     * a :class:`NonFiniteLossGuard` stops training on a NaN/inf loss.
+
+    GPU path:
+
+    * ``amp=True`` runs every training and validation step under
+      :func:`torch.autocast` (float16 on CUDA, with a
+      :class:`torch.amp.GradScaler` kept as ``amp_scaler_``; bfloat16 on
+      the CPU, no scaler). Backward passes and optimizer steps go through
+      :meth:`backward` and :meth:`step_optimizer`, which scale, unscale
+      (before ``on_grad_computed``, so gradient clipping sees true
+      gradients) and skip steps with overflowing gradients. Inference runs
+      in full precision. Optimizers that re-evaluate the loss (LBFGS) are
+      refused: the scaler cannot step them with a closure.
+    * batches reach the device through :class:`_BatchLoader` (pinned
+      memory, non-blocking copies on CUDA);
+    * ``defer_sync`` (None: on CUDA) records each batch's losses and
+      metrics in the history as 0-dim device tensors and turns them into
+      floats once, at the end of the epoch (:meth:`sync_history`), so the
+      training loop never waits for the GPU; the non-finite loss guard then
+      checks the epoch's batches at its end. On the CPU the values are
+      floats at once, as in skorch.
     """
 
     #: Extra batch-level training losses recorded by ``train_step``.
@@ -168,11 +270,15 @@ class _Net(NeuralNet):
     #: Whether early stopping can restore the best ``module_`` weights.
     restore_best: bool = True
 
-    def __init__(self, *args, alpha=0.0, **kwargs):
+    def __init__(self, *args, alpha=0.0, amp=False, defer_sync=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.alpha = alpha
+        self.amp = amp
+        self.defer_sync = defer_sync
         #: Epoch a KeyboardInterrupt stopped the last fit in, else None.
         self.interrupted_ = None
+        #: GradScaler of float16 training on CUDA (amp=True), else None.
+        self.amp_scaler_ = None
 
     @property
     def _default_callbacks(self):
@@ -247,6 +353,133 @@ class _Net(NeuralNet):
                 self.interrupted_ = history[-1].get("epoch", 0) if len(history) else 0
             raise
 
+    # -- the GPU path: transfers, mixed precision, host syncs
+
+    def get_iterator(self, dataset, training=False):
+        iterator = super().get_iterator(dataset, training=training)
+        if isinstance(iterator, _BatchLoader):
+            iterator.device = self.device
+        return iterator
+
+    def _defers_sync(self) -> bool:
+        if self.defer_sync is not None:
+            return bool(self.defer_sync)
+        return _is_cuda(self.device)
+
+    def _amp_dtype(self):
+        kind = torch.device(self.device).type
+        if kind == "cuda":
+            return torch.float16
+        if kind == "cpu":
+            return torch.bfloat16
+        raise ValueError(
+            f"amp=True supports CUDA (float16) and the CPU (bfloat16), not "
+            f"device={self.device!r}; use amp=False"
+        )
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        super().on_train_begin(net, X=X, y=y, **kwargs)
+        self.defer_sync_ = self._defers_sync()
+        if not self.amp:
+            self.amp_scaler_ = None
+            return
+        if any(
+            isinstance(getattr(self, name + "_"), torch.optim.LBFGS)
+            for name in self._optimizers
+        ):
+            raise ValueError(
+                "amp=True cannot train with LBFGS (a GradScaler cannot step an "
+                "optimizer that re-evaluates the loss); use amp=False"
+            )
+        dtype = self._amp_dtype()
+        if dtype == torch.float16 and self.amp_scaler_ is None:
+            self.amp_scaler_ = _grad_scaler()
+        elif dtype != torch.float16:
+            self.amp_scaler_ = None
+
+    def autocast(self):
+        """Context of one training or validation step (mixed precision)."""
+        if not self.amp:
+            return contextlib.nullcontext()
+        return torch.autocast(torch.device(self.device).type, dtype=self._amp_dtype())
+
+    def backward(self, loss: torch.Tensor) -> None:
+        """``loss.backward()``, scaled first when a GradScaler is active."""
+        scaler = self.amp_scaler_
+        if scaler is not None:
+            loss = scaler.scale(loss)
+        loss.backward()
+
+    def unscale(self, optimizer) -> None:
+        """Divide ``optimizer``'s gradients by the loss scale, if scaled."""
+        if self.amp_scaler_ is not None:
+            self.amp_scaler_.unscale_(optimizer)
+
+    def step_optimizer(self, optimizer, update: bool = True) -> None:
+        """``optimizer.step()``, through the GradScaler when one is active.
+
+        The scaler skips the step when the gradients overflowed and, with
+        ``update`` (after the last optimizer of a backward pass), adapts the
+        loss scale.
+        """
+        scaler = self.amp_scaler_
+        if scaler is None:
+            optimizer.step()
+            return
+        scaler.step(optimizer)
+        if update:
+            scaler.update()
+
+    def _grad_listeners(self) -> bool:
+        return bool(self._listeners("on_grad_computed")) or (
+            type(self).on_grad_computed is not NeuralNet.on_grad_computed
+        )
+
+    def record_value(self, key: str, value) -> None:
+        """Record a batch value: a tensor stays on its device when deferring."""
+        if isinstance(value, torch.Tensor):
+            value = value.detach()
+            if not self.__dict__.get("defer_sync_", False):
+                value = value.item()
+        self.history.record_batch(key, value)
+
+    def sync_history(self) -> None:
+        """Turn the tensors recorded in this epoch's batches into floats.
+
+        One device-to-host copy for all of them (``torch.stack`` then
+        ``tolist``), instead of one ``.item()`` per batch and value.
+        """
+        if not len(self.history):
+            return
+        batches = list.__getitem__(self.history, -1).get("batches", ())
+        where, tensors = [], []
+        for row in batches:
+            for key, value in row.items():
+                if isinstance(value, torch.Tensor):
+                    where.append((row, key))
+                    tensors.append(value)
+        if not tensors:
+            return
+        device = tensors[0].device
+        dtype = (
+            torch.float64
+            if any(t.dtype == torch.float64 for t in tensors)
+            else torch.float32
+        )
+        values = torch.stack(
+            [t.reshape(()).to(device=device, dtype=dtype) for t in tensors]
+        ).tolist()
+        for (row, key), value in zip(where, values):
+            row[key] = value
+
+    def on_epoch_end(self, net, **kwargs):
+        self.sync_history()  # before the scoring callbacks read the batches
+        super().on_epoch_end(net, **kwargs)
+
+    def on_train_end(self, net, X=None, y=None, **kwargs):
+        self.sync_history()  # an interrupted epoch
+        super().on_train_end(net, X=X, y=y, **kwargs)
+
     # -- rolling back a failed fit
 
     def snapshot(self) -> dict:
@@ -261,6 +494,8 @@ class _Net(NeuralNet):
             component = getattr(self, name + "_", None)
             if hasattr(component, "state_dict"):
                 states[name] = copy.deepcopy(component.state_dict())
+        if self.amp_scaler_ is not None:
+            states["amp_scaler"] = copy.deepcopy(self.amp_scaler_.state_dict())
         params = {k: v for k, v in vars(self).items() if not k.endswith("_")}
         return {
             "states": states,
@@ -272,6 +507,8 @@ class _Net(NeuralNet):
         """Put back the state saved by :meth:`snapshot`, in place."""
         for name, state in snapshot["states"].items():
             getattr(self, name + "_").load_state_dict(state)
+        # (a scaler created by the failed fit itself is harmless: it is
+        # re-created or dropped at the next fit's start)
         self.history = _History(snapshot["history"])
         vars(self).update(snapshot["params"])
         self.interrupted_ = None
@@ -334,15 +571,20 @@ class _Net(NeuralNet):
 
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
         # skorch's loop, with the batch size read off our tensor batches
-        # directly instead of through skorch's generic ``get_len``.
+        # directly instead of through skorch's generic ``get_len``, each step
+        # under ``autocast`` (amp), and the loss kept on the device when
+        # deferring host syncs (skorch calls ``.item()`` on every batch).
         if iterator is None:
             return
         record = self.history.record_batch
+        defer = self.__dict__.get("defer_sync_", False)
         batch_count = 0
         for batch in iterator:
             self.notify("on_batch_begin", batch=batch, training=training)
-            step = step_fn(batch, **fit_params)
-            record(prefix + "_loss", step["loss"].item())
+            with self.autocast():
+                step = step_fn(batch, **fit_params)
+            loss = step["loss"].detach()
+            record(prefix + "_loss", loss if defer else loss.item())
             first = batch[0] if isinstance(batch, (tuple, list)) else batch
             size = len(first) if isinstance(first, torch.Tensor) else get_len(first)
             record(prefix + "_batch_size", size)
@@ -350,28 +592,36 @@ class _Net(NeuralNet):
             batch_count += 1
         self.history.record(prefix + "_batch_count", batch_count)
 
+    def train_step_single(self, batch, **fit_params):
+        # skorch's, with the backward pass through ``backward`` (loss scaling)
+        self._set_training(True)
+        Xi, yi = unpack_data(batch)
+        y_pred = self.infer(Xi, **fit_params)
+        loss = self.get_loss(y_pred, yi, X=Xi, training=True)
+        self.backward(loss)
+        return {"loss": loss, "y_pred": y_pred}
+
     def train_step(self, batch, **fit_params):
         # Optimizers that re-evaluate the loss (LBFGS) need skorch's closure;
         # the others get the same sequence without it: zero the gradients,
-        # forward/backward, ``on_grad_computed`` (only when someone listens),
-        # step.
-        if any(
-            isinstance(getattr(self, name + "_"), torch.optim.LBFGS)
-            for name in self._optimizers
-        ):
+        # forward/backward, ``on_grad_computed`` (only when someone listens,
+        # on unscaled gradients), step.
+        optimizers = [getattr(self, name + "_") for name in self._optimizers]
+        if any(isinstance(opt, torch.optim.LBFGS) for opt in optimizers):
             return super().train_step(batch, **fit_params)
         self._zero_grad_optimizer()
         step = self.train_step_single(batch, **fit_params)
-        if self._listeners("on_grad_computed") or (
-            type(self).on_grad_computed is not NeuralNet.on_grad_computed
-        ):
+        if self._grad_listeners():
+            for optimizer in optimizers:
+                self.unscale(optimizer)
             self.notify(
                 "on_grad_computed",
                 named_parameters=TeeGenerator(self.get_all_learnable_params()),
                 batch=batch,
                 training=True,
             )
-        self._step_optimizer(None)
+        for i, optimizer in enumerate(optimizers):
+            self.step_optimizer(optimizer, update=i == len(optimizers) - 1)
         return step
 
     def infer(self, x, **fit_params):
@@ -405,8 +655,13 @@ class _Net(NeuralNet):
             loss = loss + self.alpha * self.penalty()
         return loss
 
-    def batch_metrics(self, y_pred, y_true) -> dict[str, float]:
-        """Validation metrics of one batch; keys are ``metric_names``."""
+    def batch_metrics(self, y_pred, y_true) -> dict:
+        """Validation metrics of one batch; keys are ``metric_names``.
+
+        Values are floats or 0-dim tensors (recorded with
+        :meth:`record_value`, so they stay on the device until the epoch
+        ends when host syncs are deferred).
+        """
         return {}
 
     def validation_step(self, batch, **fit_params):
@@ -414,8 +669,15 @@ class _Net(NeuralNet):
         if self.metric_names:
             _, yi = unpack_data(batch)
             for name, value in self.batch_metrics(step["y_pred"], yi).items():
-                self.history.record_batch(name, value)
+                self.record_value(name, value)
         return step
+
+
+def _grad_scaler():
+    """A CUDA GradScaler (``torch.amp`` since torch 2.3, ``torch.cuda.amp`` before)."""
+    if hasattr(torch.amp, "GradScaler"):
+        return torch.amp.GradScaler("cuda")
+    return torch.cuda.amp.GradScaler()  # pragma: no cover - torch < 2.3
 
 
 def _raised_by_early_stopping(exc: BaseException) -> bool:
@@ -476,4 +738,4 @@ class _ClassifierNet(_Net):
         y_true, weight = _split_target(y_true)
         y_true = _to_device(y_true, self.device)
         correct = (y_pred.argmax(dim=1) == y_true).to(y_pred.dtype)
-        return {"valid_acc": weighted_mean(correct, weight, self.device).item()}
+        return {"valid_acc": weighted_mean(correct, weight, self.device)}

@@ -58,6 +58,9 @@ def save_model(estimator, path) -> None:
         if key == "callbacks" and value:
             warnings.warn("callbacks are not saved; the loaded estimator has none")
             value = None
+        elif key == "accelerator" and value is not None:
+            warnings.warn("the accelerator is not saved; loaded as None")
+            value = None
         elif key == "random_state" and isinstance(value, np.random.RandomState):
             warnings.warn("a RandomState random_state is not saved; loaded as None")
             value = None

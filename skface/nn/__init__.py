@@ -28,6 +28,9 @@ torch, and know nothing about scikit-learn or skorch: the estimators in
   :class:`SwapEncoder`, one :class:`SwapDecoder` per person),
   :func:`masked_reconstruction_loss` and the :func:`random_warp`
   augmentation.
+* Head turn: :class:`HeadTurnNet` (a yaw-conditioned U-Net drawing the
+  turned face directly, as a residual or as a flow warp of the input,
+  :func:`flow_warp`).
 """
 
 from ._augment import flip_shift_batch
@@ -92,6 +95,12 @@ from ._gan_losses import (
     gradient_penalty,
     per_sample_grad_norm,
     r1_penalty,
+)
+from ._head_turn import (
+    HEAD_TURN_OUTPUTS,
+    HeadTurnNet,
+    flow_warp,
+    init_head_turn_weights,
 )
 from ._latent_decoder import PixelShuffleDecoder, UpscaleBlock
 from ._losses import ReconstructionLoss, SSIMLoss, ssim_map
@@ -168,4 +177,9 @@ __all__ = [
     "SwapEncoder",
     "masked_reconstruction_loss",
     "random_warp",
+    # head turn
+    "HEAD_TURN_OUTPUTS",
+    "HeadTurnNet",
+    "flow_warp",
+    "init_head_turn_weights",
 ]

@@ -105,16 +105,22 @@ class SpectralNorm(nn.Module):
         return weight.flatten(1)
 
     def normalized_weight(self) -> torch.Tensor:
-        """``weight / sigma``, with one power iteration in training mode."""
+        """``weight / sigma``, with one power iteration in training mode.
+
+        Computed in the weight's own precision (float32) even under mixed
+        precision (``torch.autocast``), which would run the matrix products
+        in float16/bfloat16 next to the float32 vectors.
+        """
         weight = self.layer.weight
-        mat = self._matrix(weight)
-        if self.training:
-            with torch.no_grad():
-                self.v.copy_(F.normalize(mat.t() @ self.u, dim=0, eps=self.eps))
-                self.u.copy_(F.normalize(mat @ self.v, dim=0, eps=self.eps))
-        u, v = self.u.clone(), self.v.clone()  # used by autograd below
-        sigma = torch.dot(u, mat @ v)
-        return weight / sigma
+        with torch.autocast(weight.device.type, enabled=False):
+            mat = self._matrix(weight)
+            if self.training:
+                with torch.no_grad():
+                    self.v.copy_(F.normalize(mat.t() @ self.u, dim=0, eps=self.eps))
+                    self.u.copy_(F.normalize(mat @ self.v, dim=0, eps=self.eps))
+            u, v = self.u.clone(), self.v.clone()  # used by autograd below
+            sigma = torch.dot(u, mat @ v)
+            return weight / sigma
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         weight = self.normalized_weight()

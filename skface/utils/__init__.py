@@ -3,6 +3,7 @@
 Nothing here imports torch, dlib or OpenCV at import time.
 """
 
+from ._animation import save_animation
 from ._boxes import select_boxes
 from ._discovery import all_estimators
 from ._draw import draw_faces
@@ -39,6 +40,7 @@ __all__ = [
     "poisson_blend",
     "read_image",
     "resize",
+    "save_animation",
     "select_boxes",
     "spawn_seeds",
     "torch_rng_context",

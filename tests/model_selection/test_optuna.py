@@ -351,7 +351,7 @@ def test_storage_resolution(tmp_path, monkeypatch):
     assert resolve_storage(None) is None
     assert isinstance(resolve_storage(tmp_path / "a.log"), JournalStorage)
     # RDB storages (really opened in the resume and sharing tests) by URL:
-    monkeypatch.setattr(_storage, "_rdb", lambda url: url)
+    monkeypatch.setattr(_storage, "_rdb", lambda url, **kwargs: url)
     path = tmp_path / "a.sqlite"
     assert resolve_storage(str(path)) == f"sqlite:///{path}"
     assert resolve_storage(tmp_path / "a.DB") == f"sqlite:///{tmp_path / 'a.DB'}"
