@@ -43,6 +43,8 @@ Methods, each asked for the 9 frames -20..20 of every held-out face:
 * **HeadTurnGenerator**: trained for ``--minutes`` (15) of CPU time (a
   callback stops it mid-epoch, the way Ctrl-C does; ``--epochs`` fixes
   the number of epochs instead), every frame generated from the source.
+  ``--width`` 16 by default (the estimator's is 32): on the 2-core CPU of
+  ``RESULTS.md`` it draws about twice as many pairs per second.
 
 Training budgets are process CPU time, not wall clock, so that a shared
 machine's load does not change how much training a model gets (with
@@ -192,7 +194,7 @@ def umist_sequences(args):
     L[found] = ext.landmarks([big[i] for i in found], boxes=boxes[found]) / 2
     boxes = boxes / 2
     yaw = np.full(len(images), np.nan)
-    yaw[found] = estimate_head_pose(L[found], image_size=images.shape[1:3])[:, 0]
+    yaw[found] = estimate_head_pose(L[found])[:, 0]
     keep = np.isfinite(yaw) & (np.abs(yaw) <= args.umist_max_yaw)
     left, top, right, _ = _face_box()
     chips, rows_kept = [], []
@@ -215,7 +217,7 @@ def olivetti_sequences(train):
     from skface.landmarks import estimate_head_pose
 
     images, L, person = train
-    yaw = estimate_head_pose(L, image_size=images.shape[1:3])[:, 0]
+    yaw = estimate_head_pose(L)[:, 0]
     return images, yaw, person
 
 
@@ -447,7 +449,7 @@ class Evaluation:
             ]
         )[np.argsort(np.concatenate([rows for _, rows in self._by_box()]))]
         self.size = self.sources.shape[1:3]
-        self.source_yaw = estimate_head_pose(landmarks, image_size=self.size)[:, 0]
+        self.source_yaw = estimate_head_pose(landmarks)[:, 0]
         counts = {p: int((self.person == p).sum()) for p in np.unique(self.person)}
         self.alone = np.array([counts[p] == 1 for p in self.person])
 
@@ -502,7 +504,7 @@ class Evaluation:
         dist = np.linalg.norm(emb - self.gallery[:, None], axis=2)
         L, det = self.landmarks(frames)
         n, k = frames.shape[:2]
-        est = estimate_head_pose(L.reshape(-1, 68, 2), image_size=self.size)
+        est = estimate_head_pose(L.reshape(-1, 68, 2))
         est = est[:, 0].reshape(n, k)
         far = np.abs(yaws) == np.abs(yaws).max()
         out = []

@@ -108,7 +108,7 @@ from skface.landmarks import LandmarkExtractor, estimate_head_pose  # noqa: E402
 
 big = [resize(f, 192, interpolation="cubic") for f in frames.reshape(-1, 64, 64, 3)]
 points = LandmarkExtractor(on_missing="whole").landmarks(big)
-estimated = estimate_head_pose(points, image_size=(192, 192))[:, 0].reshape(n, -1)
+estimated = estimate_head_pose(points)[:, 0].reshape(n, -1)  # chips: no image_size
 fig, ax = plt.subplots(figsize=(4.5, 3.5))
 ax.plot(YAWS, YAWS, "k--", lw=1, label="as asked")
 for i in range(n):

@@ -12,6 +12,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..alignment import FaceExtractor, FaceReconstructor
+from ..alignment._photo_faces import photo_face_landmarks
 from ..base import ImageEstimatorMixin
 from ..features import ThumbnailFeatures
 from ..landmarks._groups import _MIRROR
@@ -384,36 +385,13 @@ class FaceAnonymizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
         With ``on_missing='whole'`` and ``whole_landmarks=False``, a photo
         without a face gets no landmarks (the caller takes the whole photo).
         """
-        lm = self.extractor_.landmark_extractor_
-        if self.faces == "all" and hasattr(lm, "landmarks_all"):
-            found = lm.landmarks_all(images)  # FaceRows, or a list per image
-            per_image = found.split("landmarks") if hasattr(found, "split") else found
-            per_image = [np.asarray(f, dtype=float) for f in per_image]
-        else:
-            L = np.asarray(lm.landmarks(images), dtype=float)
-            per_image = [
-                L[i : i + 1][np.isfinite(L[i]).all(axis=(0, 1))[None]]
-                for i in range(len(L))
-            ]
-        missing = [i for i, f in enumerate(per_image) if len(f) == 0]
-        if missing and self.on_missing == "raise":
-            i = missing[0]
-            h, w = images[i].shape[:2]
-            raise ValueError(
-                f"no face found in X[{i}] ({h}x{w} pixels); set on_missing='keep' "
-                "to return such photos unchanged or 'whole' to treat the whole "
-                "photo as the face"
-            )
-        if missing and self.on_missing == "whole" and whole_landmarks:
-            boxes = np.array(
-                [[0, 0, images[i].shape[1], images[i].shape[0]] for i in missing],
-                dtype=float,
-            )
-            L = lm.landmarks([images[i] for i in missing], boxes=boxes)
-            for i, pts in zip(missing, np.asarray(L, dtype=float)):
-                if np.isfinite(pts).all():
-                    per_image[i] = pts[None]
-        return per_image
+        return photo_face_landmarks(
+            self.extractor_.landmark_extractor_,
+            images,
+            faces=self.faces,
+            on_missing=self.on_missing,
+            whole=whole_landmarks,
+        )
 
     def _extract(self, images):
         """Records of every face, and the photo index of each face."""

@@ -39,11 +39,12 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.base import TransformerMixin
+from sklearn.base import TransformerMixin, clone
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ..alignment import FaceExtractor, FaceReconstructor
 from ..base import ImageEstimatorMixin
 from ..neural._base import BaseNeuralEstimator
 from ..neural._multi import MultiModuleNet
@@ -313,6 +314,35 @@ class _GANNet(MultiModuleNet):
             f"{type(self).__name__} has no validation loss (a GAN); train with "
             "validation_fraction=0"
         )
+
+
+class PhotoFrontEndMixin:
+    """The photo front end of the estimators that edit faces in photos.
+
+    ``extractor_`` (the ``extractor`` parameter, or a default
+    :class:`~skface.alignment.FaceExtractor`, cloned with its
+    ``output_size`` set to the network's chip size) and ``reconstructor_``
+    (the ``reconstructor``, or Poisson blending with mean/std colour match).
+    Nothing in them is learned, so a loaded model rebuilds them. Used by
+    :class:`~skface.generation.FaceSwapper` and
+    :class:`~skface.generation.HeadTurnGenerator` (private API); put it
+    before :class:`~skface.neural._base.BaseNeuralEstimator` in the bases.
+    """
+
+    def _fit_front_end(self, images):
+        """``extractor_`` and ``reconstructor_`` (nothing learned in them)."""
+        extractor = FaceExtractor() if self.extractor is None else self.extractor
+        self.extractor_ = clone(extractor).set_params(output_size=self._check_size())
+        self.extractor_.fit(images)
+        reconstructor = self.reconstructor
+        if reconstructor is None:
+            reconstructor = FaceReconstructor(blend="poisson", color_match="mean_std")
+        self.reconstructor_ = clone(reconstructor).fit()
+
+    def _build_net_for_loading(self, device: str):
+        # a loaded model gets its (pretrained, not learned) front end back
+        self._fit_front_end(np.zeros((1, 8, 8, 3), np.uint8))
+        return super()._build_net_for_loading(device)
 
 
 class AdversarialTrainingMixin:

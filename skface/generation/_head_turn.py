@@ -7,12 +7,12 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from sklearn.base import TransformerMixin, _fit_context, clone
+from sklearn.base import TransformerMixin, _fit_context
 from sklearn.utils import Bunch
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..alignment import FaceExtractor, FaceReconstructor
+from ..alignment._photo_faces import photo_face_landmarks
 from ..base import ImageEstimatorMixin
 from ..datasets import make_head_turn_pairs
 from ..landmarks import estimate_head_pose
@@ -23,6 +23,7 @@ from ..nn import HEAD_TURN_OUTPUTS, SWAP_LOSSES, HeadTurnNet, masked_reconstruct
 from ..utils._image import resize
 from ..utils._optional import import_cv2
 from ..utils.validation import check_images
+from ._base import PhotoFrontEndMixin
 
 __all__ = ["HeadTurnGenerator"]
 
@@ -93,7 +94,9 @@ class _HeadTurnTrainNet(MultiModuleNet):
         raise ValueError("HeadTurnGenerator trains without a validation split")
 
 
-class HeadTurnGenerator(ImageEstimatorMixin, TransformerMixin, BaseNeuralEstimator):
+class HeadTurnGenerator(
+    ImageEstimatorMixin, TransformerMixin, PhotoFrontEndMixin, BaseNeuralEstimator
+):
     """Turn a face's head (yaw) with one yaw-conditioned network.
 
     The seed behind this estimator drew a head turn with one autoencoder per
@@ -470,21 +473,6 @@ warm_start, device, random_state, verbose
         all_groups = np.concatenate([kept, np.asarray(pairs.groups)])
         return all_images, all_yaws, np.unique(all_groups, return_inverse=True)[1]
 
-    def _fit_front_end(self, images):
-        """``extractor_`` and ``reconstructor_`` (nothing learned in them)."""
-        extractor = FaceExtractor() if self.extractor is None else self.extractor
-        self.extractor_ = clone(extractor).set_params(output_size=self._check_size())
-        self.extractor_.fit(images)
-        reconstructor = self.reconstructor
-        if reconstructor is None:
-            reconstructor = FaceReconstructor(blend="poisson", color_match="mean_std")
-        self.reconstructor_ = clone(reconstructor).fit()
-
-    def _build_net_for_loading(self, device: str):
-        # a loaded model gets its (pretrained, not learned) front end back
-        self._fit_front_end(np.zeros((1, 8, 8, 3), np.uint8))
-        return super()._build_net_for_loading(device)
-
     def __sklearn_is_fitted__(self):
         return getattr(self, "net_", None) is not None and hasattr(self, "n_channels_")
 
@@ -616,36 +604,9 @@ warm_start, device, random_state, verbose
     # ------------------------------------------------------------- photos
     def _faces(self, images):
         """Landmarks of every face per photo, following ``on_missing``."""
-        lm = self.extractor_.landmark_extractor_
-        if hasattr(lm, "landmarks_all"):
-            found = lm.landmarks_all(images)
-            per_image = found.split("landmarks") if hasattr(found, "split") else found
-            per_image = [np.asarray(f, dtype=float) for f in per_image]
-        else:
-            L = np.asarray(lm.landmarks(images), dtype=float)
-            per_image = [
-                L[i : i + 1][np.isfinite(L[i]).all(axis=(0, 1))[None]]
-                for i in range(len(L))
-            ]
-        missing = [i for i, f in enumerate(per_image) if len(f) == 0]
-        if missing and self.on_missing == "raise":
-            i = missing[0]
-            h, w = images[i].shape[:2]
-            raise ValueError(
-                f"no face found in X[{i}] ({h}x{w} pixels); set on_missing='keep' "
-                "to return such photos unchanged or 'whole' to treat the whole "
-                "photo as the face"
-            )
-        if missing and self.on_missing == "whole":
-            boxes = np.array(
-                [[0, 0, images[i].shape[1], images[i].shape[0]] for i in missing],
-                dtype=float,
-            )
-            L = lm.landmarks([images[i] for i in missing], boxes=boxes)
-            for i, pts in zip(missing, np.asarray(L, dtype=float)):
-                if np.isfinite(pts).all():
-                    per_image[i] = pts[None]
-        return per_image
+        return photo_face_landmarks(
+            self.extractor_.landmark_extractor_, images, on_missing=self.on_missing
+        )
 
     def turn_head(self, photos, yaws=None):
         """Every face of each photo turning its head, pasted back in.

@@ -12,7 +12,7 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..alignment import FaceExtractor, FaceReconstructor
+from ..alignment import FaceExtractor
 from ..autoencoders import FaceAnonymizer
 from ..base import ImageEstimatorMixin
 from ..neural._base import BaseNeuralEstimator
@@ -30,7 +30,7 @@ from ..nn import (
 from ..utils._image import resize
 from ..utils._optional import import_cv2
 from ..utils.validation import check_images
-from ._base import AdversarialTrainingMixin
+from ._base import AdversarialTrainingMixin, PhotoFrontEndMixin
 
 __all__ = ["FaceSwapper", "feature_weight_map"]
 
@@ -175,7 +175,11 @@ class _SwapNet(MultiModuleNet):
 
 
 class FaceSwapper(
-    ImageEstimatorMixin, TransformerMixin, AdversarialTrainingMixin, BaseNeuralEstimator
+    ImageEstimatorMixin,
+    TransformerMixin,
+    PhotoFrontEndMixin,
+    AdversarialTrainingMixin,
+    BaseNeuralEstimator,
 ):
     """Swap faces between people: the DeepFakes autoencoder as an estimator.
 
@@ -564,21 +568,6 @@ class FaceSwapper(
             return self._fit_net(data, identity[rows].astype(np.int64))
         finally:
             self.__dict__.pop("_mean_faces", None)
-
-    def _fit_front_end(self, images):
-        """``extractor_`` and ``reconstructor_`` (nothing learned in them)."""
-        extractor = FaceExtractor() if self.extractor is None else self.extractor
-        self.extractor_ = clone(extractor).set_params(output_size=self._check_size())
-        self.extractor_.fit(images)
-        reconstructor = self.reconstructor
-        if reconstructor is None:
-            reconstructor = FaceReconstructor(blend="poisson", color_match="mean_std")
-        self.reconstructor_ = clone(reconstructor).fit()
-
-    def _build_net_for_loading(self, device: str):
-        # a loaded model gets its (pretrained, not learned) front end back
-        self._fit_front_end(np.zeros((1, 8, 8, 3), np.uint8))
-        return super()._build_net_for_loading(device)
 
     def __sklearn_is_fitted__(self):
         return getattr(self, "net_", None) is not None and hasattr(self, "classes_")

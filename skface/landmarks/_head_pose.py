@@ -74,7 +74,7 @@ def estimate_head_pose(landmarks, *, image_size=None, focal_length=None):
     twice; dlib's detector and 68-point model found 137 of the 380 views,
     few beyond 50 degrees), the estimated yaw falls along each person's
     view order with a median Spearman correlation of -0.98 over the 15
-    people with 4 or more found views (|rho| >= 0.9 for 10 of them; the
+    people with 4 or more found views (absolute rho >= 0.9 for 10 of them; the
     other five turn back towards profile within their sequence, which the
     estimates follow). Pass ``image_size`` for whole photos only: for face
     chips (crops), the photo's true focal length is unknown and their own
