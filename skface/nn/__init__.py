@@ -97,6 +97,7 @@ from ._gan_losses import (
     r1_penalty,
 )
 from ._head_turn import (
+    FLOW_INTERPOLATIONS,
     HEAD_TURN_OUTPUTS,
     HeadTurnNet,
     flow_warp,
@@ -178,6 +179,7 @@ __all__ = [
     "masked_reconstruction_loss",
     "random_warp",
     # head turn
+    "FLOW_INTERPOLATIONS",
     "HEAD_TURN_OUTPUTS",
     "HeadTurnNet",
     "flow_warp",

@@ -215,6 +215,12 @@ def test_yaw_conditioning_turns_the_face_monotonically():
     big = np.stack([resize(f, (128, 128)) for f in frames])  # dlib's scale
     lm = LandmarkExtractor(on_missing="nan").fit(big[:1])
     estimated = estimate_head_pose(lm.landmarks(big))[:, 0]
+    missed = ~np.isfinite(estimated)  # HOG misses a turned 48 px face at times:
+    if missed.any():  # its landmarks in the chip's face box instead
+        box = np.array([[0.125, 0.055, 0.836, 0.758]]) * 128
+        L = lm.landmarks(big[missed], boxes=np.repeat(box, missed.sum(), axis=0))
+        estimated[missed] = estimate_head_pose(L)[:, 0]
+    assert missed.sum() <= 1, estimated
     assert np.isfinite(estimated).all()
     assert np.all(np.diff(estimated) > 0), estimated
-    assert estimated[-1] - estimated[0] > 20, estimated  # measured: 41 degrees
+    assert estimated[-1] - estimated[0] > 20, estimated  # measured: 38 degrees
