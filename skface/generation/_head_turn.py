@@ -181,6 +181,10 @@ class HeadTurnGenerator(
     reconstructor : FaceReconstructor, default=None
         Pastes the turned chips back in :meth:`turn_head`; None:
         ``FaceReconstructor(blend='poisson', color_match='mean_std')``.
+    faces : {'all', 'largest'}, default='all'
+        Turn every face of each photo in :meth:`turn_head`, or only the
+        largest (a detector's false positive, e.g. a badge, is then left
+        alone).
     on_missing : {'raise', 'keep', 'whole'}, default='raise'
         A photo without a face in :meth:`turn_head`: a ``ValueError``
         naming it, its frames unchanged (``'keep'``), or the whole photo
@@ -249,6 +253,7 @@ warm_start, device, random_state, verbose
         "n_yaw_features": [Interval(Integral, 1, None, closed="left")],
         "output": [StrOptions(set(HEAD_TURN_OUTPUTS))],
         "condition_on_source": ["boolean"],
+        "faces": [StrOptions({"all", "largest"})],
         "interpolation": [StrOptions(set(FLOW_INTERPOLATIONS))],
         "frame_yaws": ["array-like", None],
         "synthetic_yaws": ["array-like"],
@@ -278,6 +283,7 @@ warm_start, device, random_state, verbose
         horizontal_flip=True,
         extractor=None,
         reconstructor=None,
+        faces="all",
         on_missing="raise",
         optimizer="adam",
         lr=1e-3,
@@ -305,6 +311,7 @@ warm_start, device, random_state, verbose
         self.horizontal_flip = horizontal_flip
         self.extractor = extractor
         self.reconstructor = reconstructor
+        self.faces = faces
         self.on_missing = on_missing
         self.optimizer = optimizer
         self.lr = lr
@@ -625,7 +632,10 @@ warm_start, device, random_state, verbose
     def _faces(self, images):
         """Landmarks of every face per photo, following ``on_missing``."""
         return photo_face_landmarks(
-            self.extractor_.landmark_extractor_, images, on_missing=self.on_missing
+            self.extractor_.landmark_extractor_,
+            images,
+            faces=self.faces,
+            on_missing=self.on_missing,
         )
 
     def turn_head(self, photos, yaws=None):

@@ -120,6 +120,36 @@ def test_turn_head_on_photos(fitted, faces):
         assert (frames != photo).any()
 
 
+def test_turn_head_pastes_the_whole_head_not_only_the_face(fitted, faces):
+    # pasting only the source's face mask left the photo's own eyes and mouth
+    # beside the turned ones; the pasted region now covers the face mask and
+    # the rest of the chip (hair, outline)
+    photos = faces.images[:2]
+    res = fitted.turn_head(photos, yaws=[20])
+    rec = fitted.extractor_.extract(list(photos))
+    face = HeadTurnGenerator._photo_masks(list(photos), rec, np.arange(2))
+    for pasted, face_mask in zip(res.masks, face):
+        assert face_mask.any()
+        assert np.all(pasted[face_mask])
+        assert pasted.sum() > 1.3 * face_mask.sum()
+
+
+def test_turn_head_all_or_largest_face(fitted, faces):
+    big = resize(faces.images[1], (96, 96)).astype(np.uint8)
+    small = np.zeros_like(big)
+    small[16:80, 16:80] = faces.images[0]
+    photo = np.concatenate([small, big], axis=1)  # a 64 px and a 96 px face
+    both = fitted.turn_head([photo], yaws=[20])
+    assert both.n_faces.tolist() == [2]
+    largest = HeadTurnGenerator(**TINY, faces="largest")
+    one = largest.fit(faces.images, landmarks=faces.landmarks).turn_head(
+        [photo], yaws=[20]
+    )
+    assert one.n_faces.tolist() == [1]
+    mask = one.masks[0]
+    assert mask[:, 96:].any() and not mask[:, :96].any()  # the 96 px face only
+
+
 def test_turn_head_on_missing(fitted, faces):
     blank = np.zeros((2, 48, 48, 3), np.uint8)
     with pytest.raises(ValueError, match=r"no face found in X\[0\]"):
