@@ -28,6 +28,16 @@ Methods (``--methods``):
 ``blur``, ``pixelate``, ``fill``
     No training: the pretrained detector and 68 landmarks, the face region
     (jaw line to hairline) obscured. ``fit_s`` is the model loading.
+``morph``
+    No training: each face gets a donor face warped onto its 68 landmarks
+    (``FaceAnonymizer(method='morph')``, ``--donor-distance``, 0.9 by
+    default, ``--n-donors``, 1). The donor pool (``--morph-donors``):
+    ``utkface`` (default), the ``--morph-pool`` (400) UTKFace faces
+    ``order[1000:1400]`` (the ``generate`` decoder's UTKFace training
+    faces; never a subject) for every set; ``folds``, the photos
+    ``generate`` is fitted on (below: the other fold's photos for dlib,
+    Olivetti persons 0-29, 400 other UTKFace faces). ``fit_s`` is the
+    donor pool's alignment and embedding.
 ``generate``
     :class:`skface.autoencoders.LatentDecoder` (landmarks + 8x8x3
     thumbnail -> face chip) with k-Same (``--k``, 5 by default), fitted
@@ -78,8 +88,10 @@ Run from the repository root (``OMP_NUM_THREADS=1`` leaves a core to
 others)::
 
     python benchmarks/bench_anonymization.py [--quick]
-        [--methods blur pixelate fill generate generate-gan swap]
+        [--methods blur pixelate fill morph generate generate-gan swap]
         [--sets dlib olivetti utkface] [--out DIR] [--k 5]
+        [--donor-distance 0.9] [--n-donors 1] [--morph-donors utkface]
+        [--morph-pool 400] [--morph-blend alpha|poisson]
         [--epochs-dlib 60] [--epochs-olivetti 60] [--epochs-utk 40]
         [--utk-train 400] [--gan-epochs 40] [--swap-epochs 30]
 
@@ -107,8 +119,8 @@ PAIR = SHARED / "deepfakes_pair"
 OUT = ROOT / "benchmarks" / "out" / "anonymization"
 
 SETS = ("dlib", "olivetti", "utkface")
-METHODS = ("blur", "pixelate", "fill", "generate", "generate-gan", "swap")
-DEFAULT_METHODS = ("blur", "pixelate", "fill", "generate", "swap")
+METHODS = ("blur", "pixelate", "fill", "morph", "generate", "generate-gan", "swap")
+DEFAULT_METHODS = ("blur", "pixelate", "fill", "morph", "generate", "swap")
 CLASSICAL = ("blur", "pixelate", "fill")
 DONORS = ("trump", "cage")
 SAME_PERSON = 0.6
@@ -358,6 +370,59 @@ def run_classical(fs, method):
     res = anon.anonymize(fs.images)
     anon_s = time.perf_counter() - t
     return [(method, _as_list(res.images), res.masks, fit_s, anon_s)]
+
+
+def morph_donors(utk_dir, n=400):
+    """The UTKFace donor pool (``order[1000:1000 + n]``), or None if missing."""
+    from skface.utils import read_image
+
+    if utk_dir is None or not Path(utk_dir).is_dir():
+        return None
+    paths = utkface_paths(utk_dir)
+    order = np.random.RandomState(0).permutation(len(paths))
+    return [read_image(paths[i]) for i in order[1000 : 1000 + n]]
+
+
+def run_morph(fs, donor_distance=0.9, n_donors=1, pool=None, blend=None):
+    """Donor morphing from ``pool`` (photos), or each fold's ``generate`` photos."""
+    from skface.alignment import FaceReconstructor
+    from skface.autoencoders import FaceAnonymizer
+
+    images, masks = list(fs.images), [None] * len(fs.images)
+    fit_s = anon_s = 0.0
+    n_donor_faces = []
+    rec = None if blend is None else FaceReconstructor(blend, color_match="mean_std")
+    folds = fs.folds
+    if pool is not None:
+        folds = [(list(range(len(fs.images))), pool)]
+    for test, train in folds:
+        anon = FaceAnonymizer(
+            method="morph",
+            donor_distance=donor_distance,
+            n_donors=n_donors,
+            reconstructor=rec,
+            on_missing="whole",
+        )
+        t = time.perf_counter()
+        anon.fit(train)
+        fit_s += time.perf_counter() - t
+        n_donor_faces.append(anon.n_faces_fit_)
+        anon.set_params(on_missing=fs.on_missing)
+        t = time.perf_counter()
+        res = anon.anonymize([fs.images[i] for i in test])
+        anon_s += time.perf_counter() - t
+        out = _as_list(res.images)
+        for j, i in enumerate(test):
+            images[i], masks[i] = out[j], res.masks[j]
+    n_pool = "/".join(map(str, n_donor_faces))
+    where = fs.train_note if pool is None else f"{len(pool)} UTKFace photos"
+    name = (
+        f"morph (donors: {where}, {n_pool} faces; distance >= "
+        f"{donor_distance:g}, {n_donors} donor{'s' if n_donors > 1 else ''}"
+        + ("" if blend is None else f", {blend} blend")
+        + ")"
+    )
+    return [(name, images, masks, fit_s, anon_s)]
 
 
 def _decoder(kind, epochs):
@@ -624,6 +689,11 @@ def run(args):
                 sets, args.pair, args.swap_epochs, args.quick
             )
             print(f"(FaceSwapper trained in {swap_fit_s:.0f} s)", flush=True)
+    morph_pool = None
+    if "morph" in args.methods and args.morph_donors == "utkface":
+        morph_pool = morph_donors(args.utkface, 40 if args.quick else args.morph_pool)
+        if morph_pool is None:
+            print("(morph: UTKFace not found; donors from each set's folds)")
     rows, failed = [], False
     for fs in sets:
         n_boxes = "" if fs.boxes is None else f", {sum(map(len, fs.boxes))} boxes"
@@ -636,6 +706,14 @@ def run(args):
             try:
                 if method in CLASSICAL:
                     outputs = run_classical(fs, method)
+                elif method == "morph":
+                    outputs = run_morph(
+                        fs,
+                        args.donor_distance,
+                        args.n_donors,
+                        morph_pool,
+                        args.morph_blend,
+                    )
                 elif method == "generate":
                     outputs = run_generate(fs, args.k)
                 elif method == "generate-gan":
@@ -702,6 +780,23 @@ def parse_args(argv=None):
     parser.add_argument("--sets", nargs="+", choices=SETS, default=list(SETS))
     parser.add_argument("--out", default=str(OUT), help="PNG panels ('' for none)")
     parser.add_argument("--k", type=int, default=5, help="k-Same for generate")
+    parser.add_argument("--donor-distance", type=float, default=0.9)
+    parser.add_argument("--n-donors", type=int, default=1)
+    parser.add_argument(
+        "--morph-donors", choices=("utkface", "folds"), default="utkface"
+    )
+    parser.add_argument(
+        "--morph-pool",
+        type=int,
+        default=400,
+        help="morph with --morph-donors utkface: donor photos (order[1000:1000+N])",
+    )
+    parser.add_argument(
+        "--morph-blend",
+        choices=("alpha", "poisson"),
+        default=None,
+        help="morph: the reconstructor's blend (default: FaceAnonymizer's)",
+    )
     parser.add_argument("--epochs-dlib", dest="ep_dlib", type=int, default=60)
     parser.add_argument("--epochs-olivetti", dest="ep_olivetti", type=int, default=60)
     parser.add_argument("--epochs-utk", dest="ep_utk", type=int, default=40)

@@ -51,6 +51,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -196,6 +197,26 @@ def mean_face_paste(swapper, sources, target_chips):
     return anon.fit(sources[:1], [0]).transform(sources)
 
 
+def morph_swap(target_files, sources, n_donors=1):
+    """The classical face swap toward the target person (no training).
+
+    ``FaceAnonymizer(method='morph')`` with the target's training photos as
+    the only donors (``donor_distance=0``: any of them): each source face
+    gets the target photo nearest in landmark shape, warped onto the
+    source's own landmarks (``n_donors`` > 1: the mean of that many, the
+    nearest in shape). A reference for the neural swap, not a FaceSwapper.
+    """
+    from skface.autoencoders import FaceAnonymizer
+
+    anon = FaceAnonymizer(
+        method="morph", donor_distance=0.0, n_donors=n_donors, on_missing="keep"
+    )
+    with warnings.catch_warnings():  # donor photos without a face: skipped
+        warnings.simplefilter("ignore", UserWarning)
+        anon.fit(load(target_files))
+    return anon.transform(sources)
+
+
 def quality(args, split):
     from skface.generation import FaceSwapper
 
@@ -210,6 +231,8 @@ def quality(args, split):
         if args.model:  # --resume: continue training the saved model
             swapper = FaceSwapper.load(args.model, device=args.device)
             swapper.set_params(warm_start=True, max_epochs=args.epochs, verbose=1)
+            if args.lr is not None:  # e.g. a lower rate to settle the weights
+                swapper.set_params(lr=args.lr)
         else:
             swapper = FaceSwapper(
                 args.chip_size,
@@ -261,6 +284,16 @@ def quality(args, split):
         chips = np.clip(found_chips(swapper, split[dst][0][:200])[0].chips, 0, 1)
         pasted = list(mean_face_paste(swapper, sources, chips))
         rows.append(score_swaps(f"{src} -> {dst}: {dst}'s mean face", pasted, *common))
+        k = args.morph_donors
+        morphed = list(morph_swap(split[dst][0], sources, k))
+        rows.append(
+            score_swaps(
+                f"{src} -> {dst}: classical morph from {dst}'s training photos"
+                + (f" (mean of {k})" if k > 1 else ""),
+                morphed,
+                *common,
+            )
+        )
         n = min(len(train_imgs[dst]), len(test[dst]))
         rows.append(
             {
@@ -270,7 +303,11 @@ def quality(args, split):
             }
         )
         _panel(
-            out_dir / f"swap_{src}_to_{dst}.png", sources[:8], swapped[:8], pasted[:8]
+            out_dir / f"swap_{src}_to_{dst}.png",
+            sources[:8],
+            swapped[:8],
+            pasted[:8],
+            morphed[:8],
         )
     return rows
 
@@ -421,7 +458,12 @@ def main(argv=None):
     parser.add_argument("--n-latent", type=int, default=256)
     parser.add_argument("--max-channels", type=int, default=256)
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--lr", type=float, default=5e-4)
+    parser.add_argument(
+        "--lr",
+        type=float,
+        default=None,
+        help="learning rate (default 5e-4; with --resume: the saved model's)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--model", default=None)
@@ -429,6 +471,12 @@ def main(argv=None):
         "--resume",
         action="store_true",
         help="with --model: train it --epochs more epochs (warm start), then score",
+    )
+    parser.add_argument(
+        "--morph-donors",
+        type=int,
+        default=1,
+        help="the classical morph row: target photos averaged per face",
     )
     parser.add_argument("--out", default=str(HERE / "out"))
     parser.add_argument("--quick", action="store_true")
@@ -438,6 +486,8 @@ def main(argv=None):
         return 0
     if args.quick:
         args.epochs = min(args.epochs, 2)
+    if args.lr is None and not args.resume:
+        args.lr = 5e-4
     split = split_pair(args.data, args.seed, quick=args.quick)
     print(
         "data: "

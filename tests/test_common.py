@@ -78,6 +78,17 @@ def _spec(name) -> EstimatorSpec:
 INSTANCES = [cls(**_spec(name).init) for name, cls in ESTIMATORS + MASK_GENERATORS]
 
 
+def _other_configurations():
+    """Second instances of estimators whose methods take other fit paths."""
+    from skface.autoencoders import FaceAnonymizer
+
+    # method='morph' fits a donor pool (no training): its own fit/transform
+    return [FaceAnonymizer(method="morph", donor_distance=0.0)]
+
+
+INSTANCES += _other_configurations()
+
+
 def _expected_failed_checks(estimator):
     return EXPECTED_FAILED_CHECKS.get(type(estimator).__name__, {})
 

@@ -7,7 +7,10 @@ Anonymising every face: methods side by side (uses ../shared/data if present)
 ``'blur'`` or ``'pixelate'`` needs no training and no torch: the pretrained
 detector and 68-point landmarks find every face, and the face region (the
 landmarks' hull with the forehead added, jaw line to hairline) is replaced.
-``method='swap'`` turns every face into a donor with a trained
+``method='morph'`` needs no training either, only donor photos: each face
+gets the features of another person, warped onto its own 68 landmarks,
+so it stays a face with the same pose while a recogniser no longer
+matches it. ``method='swap'`` turns every face into a donor with a trained
 :class:`~skface.generation.FaceSwapper` (DeepFakes), keeping the face's
 pose and expression. ``skface anonymize photos/ --out anonymized/ --method
 blur`` does the classical ones on a folder.
@@ -22,7 +25,11 @@ finds a face there.
 **Data.** The group photos of dlib's landmark example
 (``../shared/data/dlib_faces_train``, PASCAL VOC photos, research use;
 ``SKFACE_DLIB_FACES``) when present, else scikit-image's astronaut (Eileen
-Collins, NASA), which ships with scikit-image. The swap column needs the
+Collins, NASA), which ships with scikit-image. The morph donors are 400
+UTKFace faces (``../shared/data/utkface``, research use;
+``SKFACE_UTKFACE``) when present, else the project's synthetic faces
+(cartoon-like donors: the identity still changes, the result looks
+drawn). The swap column needs the
 pair model of ``benchmarks/bench_swap.py``
 (``benchmarks/out/swap_pair.safetensors``, or the folder in
 ``SKFACE_GENERATION_MODELS``): every face becomes the blend of its two
@@ -37,13 +44,14 @@ import matplotlib.pyplot as plt
 from sklearn.frozen import FrozenEstimator
 
 from skface.autoencoders import FaceAnonymizer, anonymization_report
-from skface.datasets import load_sample_images
+from skface.datasets import load_sample_images, make_synthetic_faces
 from skface.utils import check_images
 
 dlib_faces = Path(
     os.environ.get("SKFACE_DLIB_FACES", "../../../shared/data/dlib_faces_train")
 )
 models = Path(os.environ.get("SKFACE_GENERATION_MODELS", "../../benchmarks/out"))
+utkface = Path(os.environ.get("SKFACE_UTKFACE", "../../../shared/data/utkface"))
 if dlib_faces.is_dir():
     files = sorted(str(p) for p in dlib_faces.glob("*.jpg"))[:2]
     photos = check_images(files, dtype="uint8", stack=False)
@@ -53,6 +61,15 @@ else:
     DATA = "astronaut (scikit-image)"
 
 methods = {m: FaceAnonymizer(method=m) for m in ("fill", "blur", "pixelate")}
+if utkface.is_dir():
+    donors = check_images(sorted(str(p) for p in utkface.glob("*.jpg"))[::20])
+    DONORS = f"{len(donors)} UTKFace faces"
+else:
+    donors = make_synthetic_faces(16, size=160, n_identities=16, random_state=0)
+    donors = donors.images
+    DONORS = "16 synthetic faces"
+# fitted below on the donors, not on the photos
+morph = FaceAnonymizer(method="morph", on_missing="keep").fit(donors)
 swap_file = models / "swap_pair.safetensors"
 if swap_file.exists():
     from skface.generation import FaceSwapper
@@ -66,8 +83,10 @@ if swap_file.exists():
     )
 
 results, reports = {}, {}
-for name, anonymizer in methods.items():
-    result = anonymizer.fit(photos).anonymize(photos)
+for name, anonymizer in [*methods.items(), ("morph", morph)]:
+    if name != "morph":
+        anonymizer.fit(photos)  # loads the pretrained models only
+    result = anonymizer.anonymize(photos)
     results[name] = result
     reports[name] = anonymization_report(photos, result.images)
     r = reports[name]
@@ -112,8 +131,9 @@ for i, photo in enumerate(photos):
             ax.text(face["left"], face["top"] - 3, f"{d:.2f}", color=colour, fontsize=7)
         if i == 0:
             r = reports[name]
+            donors = f" ({DONORS})" if name == "morph" else ""
             ax.set_title(
-                f"{name}: changed {r['identity_change_rate']:.0%}, "
+                f"{name}{donors}: changed {r['identity_change_rate']:.0%}, "
                 f"found {r['detection_rate']:.0%}",
                 fontsize=8,
             )

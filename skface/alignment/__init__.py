@@ -5,10 +5,13 @@
 * :class:`FaceReconstructor` warps edited chips back with the exact inverse
   transforms and blends them in (feathered alpha or Poisson cloning);
 * :func:`face_template` is the measured 68/5-point mean face the chips are
-  aligned to; :func:`estimate_similarity` the least-squares similarity fit.
+  aligned to; :func:`estimate_similarity` the least-squares similarity fit;
+* :func:`piecewise_affine_warp` moves one face's landmarks onto another's
+  (Delaunay triangles), the classical face swap's warp.
 """
 
 from ._extractor import FaceExtractor, FaceRecords
+from ._piecewise import piecewise_affine_warp
 from ._reconstructor import FaceReconstructor
 from ._template import face_template
 from ._transforms import estimate_similarity
@@ -19,4 +22,5 @@ __all__ = [
     "FaceRecords",
     "estimate_similarity",
     "face_template",
+    "piecewise_affine_warp",
 ]

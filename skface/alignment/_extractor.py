@@ -16,6 +16,7 @@ from sklearn.utils.validation import check_is_fitted
 from ..base import ImageEstimatorMixin
 from ..landmarks import LandmarkExtractor
 from ..utils._optional import import_cv2
+from ..utils._registry import PARAMETER_OBJECTS, register_class
 from ..utils.validation import check_images, check_landmarks
 from ._transforms import (
     alignment_transform,
@@ -380,3 +381,7 @@ class FaceExtractor(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
             image_shapes=shapes,
             found=found,
         )
+
+
+# a model file may name it as a parameter (a neural estimator's front end)
+register_class(PARAMETER_OBJECTS, FaceExtractor)

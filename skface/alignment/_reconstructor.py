@@ -13,6 +13,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from ..base import ImageEstimatorMixin
 from ..utils._image import resize
 from ..utils._optional import import_cv2
+from ..utils._registry import PARAMETER_OBJECTS, register_class
 from ..utils.validation import check_images
 from ._blend import alpha_blend, match_mean_std, poisson_blend
 from ._extractor import FaceRecords
@@ -302,3 +303,7 @@ class FaceReconstructor(ImageEstimatorMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.requires_fit = False
         return tags
+
+
+# a model file may name it as a parameter (a neural estimator's front end)
+register_class(PARAMETER_OBJECTS, FaceReconstructor)

@@ -1,12 +1,11 @@
-"""FaceAnonymizer: blur, pixelate, fill or regenerate every face in a photo."""
+"""FaceAnonymizer: blur, pixelate, fill, morph or regenerate every face in a photo."""
 
 from __future__ import annotations
 
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
-from sklearn.frozen import FrozenEstimator
 from sklearn.utils import Bunch
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
@@ -14,53 +13,20 @@ from sklearn.utils.validation import check_is_fitted
 from ..alignment import FaceExtractor, FaceReconstructor
 from ..alignment._photo_faces import photo_face_landmarks
 from ..base import ImageEstimatorMixin
-from ..features import ThumbnailFeatures
-from ..landmarks._groups import _MIRROR
 from ..utils._optional import require_neural
 from ..utils._random import draw_seed
 from ..utils.validation import check_images
+from ._donor_methods import _DonorMethodsMixin
+from ._latent_features import _mirror, latent_features
 from ._obscure import CLASSICAL_METHODS, face_region, obscure_faces
 
 __all__ = ["FaceAnonymizer", "latent_features"]
 
 
-# Index of the mirror image of each landmark (x -> -x): iBUG 68 and dlib 5.
-def latent_features(chips, landmarks, *, thumbnail_size=8):
-    """The latent model's input: chip landmarks plus a colour thumbnail.
-
-    Parameters
-    ----------
-    chips : (n_samples, S, S[, 3]) ndarray
-        Aligned face chips.
-    landmarks : ndarray of shape (n_samples, n_points, 2)
-        Landmarks in chip pixel coordinates.
-    thumbnail_size : int, default=8
-        Side of the thumbnail (:class:`skface.features.ThumbnailFeatures`).
-
-    Returns
-    -------
-    features : ndarray of shape (n_samples, 2 * n_points + 3 * thumbnail_size**2)
-        ``x / S - 0.5, y / S - 0.5`` for each point, then the thumbnail's
-        ``r, g, b`` values in ``[0, 1]``.
-    """
-    chips = np.asarray(chips)
-    n, size = len(chips), chips.shape[1]
-    pts = np.asarray(landmarks, dtype=np.float64).reshape(n, -1) / size - 0.5
-    thumbs = ThumbnailFeatures(output_size=thumbnail_size).fit_transform(chips)
-    return np.hstack([pts, thumbs])
-
-
-def _mirror(chips, landmarks):
-    """Horizontally flipped chips with their landmarks re-indexed."""
-    size = chips.shape[2]
-    flipped = np.ascontiguousarray(chips[:, :, ::-1])
-    L = landmarks[:, _MIRROR[landmarks.shape[1]]].copy()
-    L[..., 0] = size - 1 - L[..., 0]
-    return flipped, L
-
-
-class FaceAnonymizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
-    """Obscure every face in photos: blur, pixelate, fill, or generate.
+class FaceAnonymizer(
+    _DonorMethodsMixin, TransformerMixin, ImageEstimatorMixin, BaseEstimator
+):
+    """Obscure every face in photos: blur, pixelate, fill, morph or generate.
 
     ``method='blur'``, ``'pixelate'`` and ``'fill'`` need no training and
     no torch: the pretrained detector and 68-point landmarks find every
@@ -68,6 +34,22 @@ class FaceAnonymizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
     added, grown by 10%, so the jaw line and the hairline are inside; see
     ``skface.autoencoders._obscure``) is replaced with a soft edge outside
     it. :meth:`fit` only loads the pretrained models.
+
+    ``method='morph'`` needs no training and no torch either, but needs
+    donor faces: :meth:`fit` aligns every face of ``X`` into a donor pool
+    (chips, 68 landmarks, dlib identity embeddings). Each face to
+    anonymise then gets a donor who is somebody else by a margin (dlib
+    embedding distance at least ``donor_distance``) and, among those, the
+    nearest in aligned landmark shape (similar pose and face shape); the
+    donor's face is warped onto the face's own 68 landmarks, triangle by
+    triangle (:func:`skface.alignment.piecewise_affine_warp`), colour
+    matched and Poisson blended. The face keeps its pose, expression,
+    outline and lighting, and takes the donor's skin, eyes, brows, nose
+    and mouth: the classical face swap. It stays a sharp face (detectors
+    find it) while a recogniser no longer matches the original. Use donors
+    who agreed to it (their features appear in the output) and many of
+    them; fitting on the photos to anonymise themselves works when they
+    show many people (a face is never its own donor: it is at distance 0).
 
     ``method='generate'`` replaces each face by a generated one with the
     same pose and colours (needs the ``neural`` extra and a :meth:`fit`
@@ -109,6 +91,18 @@ class FaceAnonymizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
         ``method='swap'`` only: whom every face becomes, one person of the
         swapper, a list of people (the mean of their decoders) or a
         ``{label: weight}`` blend; None: the swapper's own ``target``.
+    n_donors : int, default=1
+        ``method='morph'`` only: donors warped onto each face and combined
+        (two: averaged; three or more: the per-pixel median, which leaves
+        out what covers one donor's face). One keeps the output sharpest;
+        more blend several people (each one's features are then less
+        recognisable, the face softer).
+    donor_distance : float, default=0.9
+        ``method='morph'`` only: the least dlib embedding distance between
+        a face and its donors (dlib's same-person threshold is 0.6; the
+        margin makes the morphed face, which keeps the original's
+        geometry, land beyond it). When fewer than ``n_donors`` donors are
+        that far, the farthest are used.
     decoder : LatentDecoder or LatentGAN, default=None
         ``method='generate'`` only. The generator, cloned in
         :meth:`fit`; ``None`` uses ``LatentDecoder(output_size=64)``.
@@ -147,16 +141,22 @@ class FaceAnonymizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
         returns it unchanged; ``'whole'`` takes the whole photo as the
         face box (for photos cropped to a face, e.g. Olivetti; the
         classical methods obscure the whole photo). Either way one photo
-        comes out per photo in.
+        comes out per photo in. It does not apply to ``method='morph'``'s
+        donor photos: those without a face are skipped (with a warning).
     horizontal_flip : bool, default=True
         Also train on the mirrored chips (and mirrored landmarks).
-    method : {'fill', 'blur', 'pixelate', 'generate', 'swap'}, default='fill'
+    method : {'fill', 'blur', 'pixelate', 'morph', 'generate', 'swap'}, \
+            default='fill'
         How each face is obscured. ``'fill'``: the face region's mean
         colour (nothing of the face is left: the strongest method that
-        needs no training, and the default). ``'blur'``: a Gaussian blur
-        with a sigma of a fifth of the face size. ``'pixelate'``: blocks a
-        sixth of the face size. Blurred and pixelated faces can still be
-        matched by a face recogniser (McPherson et al., 2016);
+        needs neither training nor donor faces, and the default).
+        ``'morph'``: a donor's face warped onto the face (see above; needs
+        :meth:`fit` on donor photos, no training): the one method that
+        changes identity while the face stays a face with its landmarks.
+        ``'blur'``: a Gaussian blur with a sigma of a fifth of the face
+        size. ``'pixelate'``: blocks a sixth of the face size. Blurred and
+        pixelated faces can still be matched by a face recogniser
+        (McPherson et al., 2016);
         ``skface.autoencoders.anonymization_report`` measures it.
         ``'generate'``: the trained :class:`LatentDecoder` with k-Same
         (needs :meth:`fit` on faces and the ``neural`` extra); the other
@@ -179,6 +179,15 @@ class FaceAnonymizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
         The trained decoder.
     swapper_ : FaceSwapper or None
         The trained (or frozen) swapper of ``method='swap'``.
+    encoder_ : DlibFaceEncoder or None
+        ``method='morph'``: embeds faces to choose their donors.
+    donor_chips_ : ndarray of shape (n_donor_faces, S, S, 3) or None
+        ``method='morph'``: the aligned donor faces.
+    donor_landmarks_ : ndarray of shape (n_donor_faces, n_points, 2) or None
+        ``method='morph'``: their landmarks in chip coordinates.
+    donor_embeddings_ : ndarray of shape (n_donor_faces, 128) or None
+        ``method='morph'``: their dlib embeddings (NaN where dlib could not
+        embed one).
     reconstructor_ : FaceReconstructor
         The blender.
     n_faces_fit_ : int
@@ -188,7 +197,9 @@ class FaceAnonymizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
         k-Same averages over.
 
     ``decoder_``, ``reconstructor_``, ``n_faces_fit_`` and ``appearance_``
-    are None (``n_faces_fit_`` 0) for the classical methods.
+    are None (``n_faces_fit_`` 0) for the classical methods; the
+    ``donor_*_`` and ``encoder_`` attributes are None except for
+    ``'morph'``, where ``n_faces_fit_`` counts the donor faces.
 
     See Also
     --------
@@ -216,11 +227,21 @@ class FaceAnonymizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
     >>> anon = FaceAnonymizer(dec, method="generate", random_state=0).fit(X)
     >>> anon.transform(X).shape
     (6, 64, 64, 3)
+
+    Morphing needs donor photos (here: scikit-image's astronaut, a single
+    donor, so ``donor_distance=0``):
+
+    >>> from skimage.data import astronaut
+    >>> morph = FaceAnonymizer(method="morph", donor_distance=0.0)
+    >>> morph.fit([astronaut()]).transform(X).shape
+    (6, 64, 64, 3)
     """
 
     _parameter_constraints: dict = {
         "swapper": [HasMethods(["fit", "swap_chips"]), None],
         "donor": "no_validation",
+        "n_donors": [Interval(Integral, 1, None, closed="left")],
+        "donor_distance": [Interval(Real, 0, None, closed="left")],
         "decoder": [HasMethods(["fit", "predict"]), None],
         "extractor": [HasMethods(["fit", "extract"]), None],
         "reconstructor": [HasMethods(["reconstruct"]), None],
@@ -229,7 +250,7 @@ class FaceAnonymizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
         "faces": [StrOptions({"all", "largest"})],
         "on_missing": [StrOptions({"raise", "keep", "whole"})],
         "horizontal_flip": ["boolean"],
-        "method": [StrOptions({*CLASSICAL_METHODS, "generate", "swap"})],
+        "method": [StrOptions({*CLASSICAL_METHODS, "morph", "generate", "swap"})],
         "random_state": ["random_state"],
     }
 
@@ -239,6 +260,8 @@ class FaceAnonymizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
         *,
         swapper=None,
         donor=None,
+        n_donors=1,
+        donor_distance=0.9,
         extractor=None,
         reconstructor=None,
         thumbnail_size=8,
@@ -252,6 +275,8 @@ class FaceAnonymizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
         self.decoder = decoder
         self.swapper = swapper
         self.donor = donor
+        self.n_donors = n_donors
+        self.donor_distance = donor_distance
         self.extractor = extractor
         self.reconstructor = reconstructor
         self.thumbnail_size = thumbnail_size
@@ -272,6 +297,7 @@ class FaceAnonymizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
         X : (n_samples, H, W[, C]) ndarray, list of ndarray or list of path
             Photos (see :func:`skface.utils.check_images`); for
             ``method='generate'`` every face found is a training sample; for
+            ``method='morph'`` every face found is a donor; for
             ``method='swap'`` the swapper's training images.
         y : array-like of shape (n_samples,), default=None
             ``method='swap'`` with a swapper to train: the person in each
@@ -283,6 +309,8 @@ class FaceAnonymizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
             Fitted estimator.
         """
         images = self._load(X)
+        self.encoder_ = self.donor_chips_ = None
+        self.donor_landmarks_ = self.donor_embeddings_ = None
         if self.method in CLASSICAL_METHODS:
             extractor = FaceExtractor() if self.extractor is None else self.extractor
             self.extractor_ = clone(extractor).set_params(on_missing="whole")
@@ -293,6 +321,8 @@ class FaceAnonymizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
             return self
         if self.method == "swap":
             return self._fit_swap(images, y)
+        if self.method == "morph":
+            return self._fit_morph(images)
 
         require_neural("FaceAnonymizer(method='generate')")
         from ._latent_decoder import LatentDecoder
@@ -337,65 +367,29 @@ class FaceAnonymizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
         self.appearance_ = features[: len(records), n_points:].copy()
         return self
 
-    def _fit_swap(self, images, y):
-        if self.swapper is None:
-            raise ValueError(
-                "method='swap' needs a swapper: FaceAnonymizer(method='swap', "
-                "swapper=skface.generation.FaceSwapper(...), donor=...)"
-            )
-        swapper = clone(self.swapper)  # a FrozenEstimator clones to itself
-        frozen = isinstance(swapper, FrozenEstimator)
-        if not frozen:
-            if y is None:
-                raise ValueError(
-                    "method='swap' trains its FaceSwapper on faces labelled by "
-                    "person: pass y (the donors' and the other faces' labels), or "
-                    "a fitted swapper wrapped in sklearn.frozen.FrozenEstimator"
-                )
-            if self.random_state is not None and "random_state" in (
-                swapper.get_params()
-            ):
-                swapper.set_params(random_state=draw_seed(self.random_state))
-            swapper.fit(images, y)
-        else:
-            check_is_fitted(swapper)
-        self.swapper_ = swapper
-        fitted = getattr(swapper, "estimator", swapper)
-        extractor = self.extractor if self.extractor is not None else fitted.extractor_
-        self.extractor_ = clone(extractor).set_params(
-            on_missing="whole", output_size=int(fitted.chip_size)
-        )
-        self.extractor_.fit(images[:1])
-        reconstructor = self.reconstructor
-        if reconstructor is None:
-            reconstructor = FaceReconstructor(blend="poisson", color_match="mean_std")
-        self.reconstructor_ = clone(reconstructor).fit()
-        fitted._identity_weights(self.donor)  # an unknown donor fails here
-        self.decoder_ = self.appearance_ = None
-        self.n_faces_fit_ = int(np.sum(getattr(fitted, "n_faces_fit_", 0)))
-        return self
-
     def _load(self, X):
         return check_images(X, dtype=None, channels="rgb", stack=False)
 
     # ---------------------------------------------------------- the faces
-    def _face_landmarks(self, images, whole_landmarks=True):
+    def _face_landmarks(self, images, whole_landmarks=True, on_missing=None):
         """Per photo, ``(k_i, n_points, 2)`` landmarks of the faces to replace.
 
         With ``on_missing='whole'`` and ``whole_landmarks=False``, a photo
         without a face gets no landmarks (the caller takes the whole photo).
+        ``on_missing`` overrides the parameter (e.g. ``'keep'``: a photo
+        without a face gets none).
         """
         return photo_face_landmarks(
             self.extractor_.landmark_extractor_,
             images,
             faces=self.faces,
-            on_missing=self.on_missing,
+            on_missing=self.on_missing if on_missing is None else on_missing,
             whole=whole_landmarks,
         )
 
-    def _extract(self, images):
+    def _extract(self, images, on_missing=None):
         """Records of every face, and the photo index of each face."""
-        per_image = self._face_landmarks(images)
+        per_image = self._face_landmarks(images, on_missing=on_missing)
         owner = np.array(
             [i for i, f in enumerate(per_image) for _ in range(len(f))], dtype=int
         )
@@ -489,8 +483,14 @@ class FaceAnonymizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
             chips : ndarray of shape (n_faces_total, S, S, 3) or None
                 The generated chips (None for the classical methods).
             neighbors : ndarray of shape (n_faces_total, k) or None
-                Indices (into the training faces) of the ``k`` faces whose
-                thumbnails were averaged for each face; None when ``k=1``.
+                ``'generate'``: indices (into the training faces) of the
+                ``k`` faces whose thumbnails were averaged for each face;
+                None when ``k=1``. ``'morph'``: indices (into
+                ``donor_chips_``) of each face's ``n_donors`` donors.
+            donor_distances : ndarray of shape (n_faces_total, n_donors) or None
+                ``'morph'`` only: dlib embedding distance between each face
+                and each of its donors (NaN where a face could not be
+                embedded).
         """
         check_is_fitted(self)
         images = self._load(X)
@@ -499,10 +499,12 @@ class FaceAnonymizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
         out = [im.copy() for im in images]
         masks = [np.zeros(im.shape[:2], bool) for im in images]
         records, owner = self._extract(images)
-        chips = neighbors = None
+        chips = neighbors = distances = None
         if len(owner):
             if self.method == "swap":
                 chips = self.swapper_.swap_chips(records.chips, target=self.donor)
+            elif self.method == "morph":
+                chips, neighbors, distances = self._morph(images, records, owner)
             else:
                 chips, neighbors = self._generate(records)
             masks = self._paste(out, chips, records, owner)
@@ -520,6 +522,7 @@ class FaceAnonymizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
             owner=owner,
             chips=chips,
             neighbors=neighbors,
+            donor_distances=distances,
         )
 
     def _obscure(self, images):
@@ -548,6 +551,7 @@ class FaceAnonymizer(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
             owner=owner,
             chips=None,
             neighbors=None,
+            donor_distances=None,
         )
 
     def _paste(self, out, chips, records, owner):

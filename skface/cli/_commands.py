@@ -361,8 +361,31 @@ def _load_swapper(path):
         raise CommandError(f"--swapper {path!r}: {exc}") from exc
 
 
+def _donor_photos(paths):
+    """The donor photos of ``--donors`` (files or folders), RGB uint8."""
+    if not paths:
+        raise CommandError("--method morph needs --donors PATH (donor photos)")
+    sources = collect_sources(paths, "anonymize")
+    images = []
+    for source in sources:
+        try:
+            images.append(to_rgb_uint8(read_image(source.path)))
+        except (OSError, ValueError) as exc:
+            warn("anonymize", f"--donors {source.path}: {exc}")
+    if not images:
+        raise CommandError(f"--donors {' '.join(paths)}: no image could be read")
+    return images
+
+
 def _anonymizer(
-    method, model="hog", max_size=None, upsample=None, swapper=None, donor=None
+    method,
+    model="hog",
+    max_size=None,
+    upsample=None,
+    swapper=None,
+    donor=None,
+    donors=None,
+    morph=None,
 ):
     """A fitted :class:`~skface.autoencoders.FaceAnonymizer` for the command.
 
@@ -391,9 +414,19 @@ def _anonymizer(
         else:
             donor = list(fitted.classes_)  # a blend of everyone it knows
         params = {"swapper": FrozenEstimator(fitted), "donor": donor}
-    return FaceAnonymizer(
+    fit_on = _BLANK
+    if method == "morph":
+        fit_on = _donor_photos(donors)
+        params = dict(morph or {})
+    anon = FaceAnonymizer(
         method=method, extractor=extractor, faces="all", on_missing="keep", **params
-    ).fit(_BLANK)
+    )
+    try:
+        return anon.fit(fit_on)
+    except ValueError as exc:  # e.g. no face in the donor photos
+        if method != "morph":
+            raise
+        raise CommandError(f"--method morph: {exc}") from exc
 
 
 @dataclass
@@ -406,6 +439,8 @@ class _Anonymize:
     upsample: int | None = None
     swapper: str | None = None
     donor: list | None = None
+    donors: list | None = None
+    morph: dict | None = None
 
     def __post_init__(self):
         self.anonymizer_ = _anonymizer(
@@ -415,6 +450,8 @@ class _Anonymize:
             self.upsample,
             self.swapper,
             self.donor,
+            self.donors,
+            self.morph,
         )
 
     def __call__(self, source):
@@ -438,6 +475,11 @@ def anonymize(args):
         args.upsample,
         getattr(args, "swapper", None),
         getattr(args, "donor", None),
+        getattr(args, "donors", None),
+        {
+            "donor_distance": getattr(args, "donor_distance", 0.9),
+            "n_donors": getattr(args, "n_donors", 1),
+        },
     )
     used, written, n_faces = set(), 0, 0
     for source, res in _run(args, anonymize, sources):

@@ -138,7 +138,7 @@ def _build_parser():
 
     p = sub.add_parser(
         "anonymize",
-        help="obscure every face in photos (fill, blur, pixelate or swap)",
+        help="obscure every face in photos (fill, blur, pixelate, morph or swap)",
         description="Write each photo to DIR with every face found obscured: "
         "the whole face region, jaw line to forehead (what "
         "skface.autoencoders.FaceAnonymizer(method=METHOD) does, with the "
@@ -149,12 +149,37 @@ def _build_parser():
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     p.add_argument(
         "--method",
-        choices=("fill", "blur", "pixelate", "swap"),
+        choices=("fill", "blur", "pixelate", "morph", "swap"),
         default="fill",
         help="fill: the face's mean colour, nothing of it left (default); blur, "
-        "pixelate: softer, but a face recogniser may still match them; swap: "
-        "every face becomes a donor, pose and expression kept (needs --swapper "
-        "and the neural extra)",
+        "pixelate: softer, but a face recogniser may still match them; morph: "
+        "each face takes the features of another person from --donors, warped "
+        "onto its landmarks (pose, expression and outline kept; no training); "
+        "swap: every face becomes a donor, pose and expression kept (needs "
+        "--swapper and the neural extra)",
+    )
+    p.add_argument(
+        "--donors",
+        action="append",
+        metavar="PATH",
+        help="--method morph: donor photos, files or folders (repeatable); "
+        "use photos of people who agreed to it, many of them",
+    )
+    p.add_argument(
+        "--donor-distance",
+        type=float,
+        default=0.9,
+        metavar="D",
+        help="--method morph: least dlib distance between a face and its "
+        "donor (default 0.9; lower picks more alike donors, 0 any donor, e.g. "
+        "to swap toward one person whose photos are --donors)",
+    )
+    p.add_argument(
+        "--n-donors",
+        type=int,
+        default=1,
+        metavar="K",
+        help="--method morph: donors combined per face (default 1)",
     )
     p.add_argument(
         "--swapper",

@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted
 from ..base import ImageEstimatorMixin
 from ..metrics import average_precision
 from ..utils._boxes import select_boxes
+from ..utils._registry import PARAMETER_OBJECTS, register_class
 from ..utils.validation import check_images
 
 __all__ = ["DetectorMixin"]
@@ -38,6 +39,12 @@ class DetectorMixin(_SetOutputMixin, ImageEstimatorMixin):
     #: joblib backend hint for per-image work: "threads" when the native
     #: detector releases the GIL, "processes" when it holds it.
     _parallel_prefer = "threads"
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # a model file may name a detector as a parameter (inside a neural
+        # estimator's front end); public detectors register themselves
+        register_class(PARAMETER_OBJECTS, cls)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -15,6 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 from ..alignment import FaceExtractor
 from ..autoencoders import FaceAnonymizer
 from ..base import ImageEstimatorMixin
+from ..metrics import ssim
 from ..neural._base import BaseNeuralEstimator
 from ..neural._multi import MultiModuleNet
 from ..neural._net import _to_device
@@ -172,6 +173,18 @@ class _SwapNet(MultiModuleNet):
 
     def validation_step(self, batch, **fit_params):
         raise ValueError("FaceSwapper trains without a validation split")
+
+
+def _images_and_labels(X, y):
+    """Validated images and one label per image."""
+    images = check_images(X, dtype=None, channels="rgb", stack=False)
+    y = np.asarray(y)
+    if y.ndim != 1 or len(y) != len(images):
+        raise ValueError(
+            f"y must be one label per image: got shape {y.shape} for "
+            f"{len(images)} images"
+        )
+    return images, y
 
 
 class FaceSwapper(
@@ -506,13 +519,7 @@ class FaceSwapper(
             Fitted estimator.
         """
         size = self._check_size()
-        images = check_images(X, dtype=None, channels="rgb", stack=False)
-        y = np.asarray(y)
-        if y.ndim != 1 or len(y) != len(images):
-            raise ValueError(
-                f"y must be one label per image: got shape {y.shape} for "
-                f"{len(images)} images"
-            )
+        images, y = _images_and_labels(X, y)
         classes, identity = np.unique(y, return_inverse=True)
         if len(classes) < 2:
             raise ValueError(
@@ -696,6 +703,59 @@ class FaceSwapper(
             ``on_missing``.
         """
         return self.swap(X, target=target).images
+
+    def score(self, X, y):
+        """Mean SSIM of each face redrawn by its own person's decoder.
+
+        The natural quality measure of the DeepFakes model (higher is
+        better, at most 1), so ``GridSearchCV`` and Optuna can tune a
+        swapper on held-out faces without a custom scorer: each face of
+        ``X`` is aligned, encoded and decoded by the decoder of its person
+        ``y``, and compared with its chip inside the face mask (skface's
+        :func:`~skface.metrics.ssim`). A swap is this same decoder applied
+        to someone else's code, so a decoder that redraws its own person's
+        unseen faces well swaps better.
+
+        Parameters
+        ----------
+        X : (n_samples, H, W[, C]) ndarray, list of ndarray or list of path
+            Photos or face crops (the largest face of each is scored;
+            images without a face are left out, with a warning).
+        y : array-like of shape (n_samples,)
+            The person in each image, each one of :attr:`classes_`.
+
+        Returns
+        -------
+        score : float
+            Mean masked SSIM over the faces found.
+        """
+        check_is_fitted(self)
+        images, y = _images_and_labels(X, y)
+        unknown = sorted({str(v) for v in y if not (self.classes_ == v).any()})
+        if unknown:
+            raise ValueError(
+                f"y has people the swapper was not trained on: {unknown}; it "
+                f"knows {[str(c) for c in self.classes_]}"
+            )
+        extractor = clone(self.extractor_).set_params(on_missing="nan", dtype="float32")
+        records = extractor.fit(images[:1]).extract(images)
+        found = np.flatnonzero(records.found)
+        if not len(found):
+            raise ValueError(f"no face found in any of the {len(images)} images")
+        if len(found) < len(images):
+            warnings.warn(
+                f"no face found in {len(images) - len(found)} of {len(images)} "
+                "images; they are left out of the score",
+                UserWarning,
+                stacklevel=2,
+            )
+        chips = np.clip(records.chips[found], 0, 1).astype(np.float32)
+        identity = np.searchsorted(self.classes_, y[found])
+        w = np.eye(len(self.classes_), dtype=np.float32)[identity]
+        x = np.ascontiguousarray(chips.transpose(0, 3, 1, 2))
+        out = self._forward(x, w, module="autoencoder").transpose(0, 2, 3, 1)
+        out = np.clip(out, 0, 1)
+        return float(ssim(chips, out, masks=records.masks[found]))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

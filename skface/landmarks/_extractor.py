@@ -21,6 +21,7 @@ from ..metrics._landmarks import landmark_error
 from ..utils._boxes import ON_MISSING
 from ..utils._faces import FaceRows
 from ..utils._random import draw_seed
+from ..utils._registry import PARAMETER_OBJECTS, register_class
 from ..utils.validation import check_boxes, check_images, check_landmarks
 from ._native import load_predictor, predictor_n_points
 from ._predict import _detect, _landmarks_chunk
@@ -552,3 +553,7 @@ class LandmarkExtractor(TransformerMixin, ImageEstimatorMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.requires_fit = False  # unfitted, it uses the pretrained model
         return tags
+
+
+# a model file may name it as a parameter (a neural estimator's front end)
+register_class(PARAMETER_OBJECTS, LandmarkExtractor)

@@ -258,7 +258,8 @@ def _encode(value, key):
     raise TypeError(
         f"cannot save {key}={value!r}: only JSON values, tuples, dicts, numpy "
         "arrays, the optimizer classes of torch.optim and registered skface "
-        "parameter objects (mask generators) are supported"
+        "parameter objects (mask generators, detectors, LandmarkExtractor, "
+        "FaceExtractor, FaceReconstructor) are supported"
     )
 
 
@@ -295,7 +296,7 @@ def _decode(value):
         if cls is None:
             raise ValueError(
                 f"refusing to load {name!r}: not a registered skface parameter "
-                "object (mask generator)"
+                "object (mask generator, detector or front-end estimator)"
             )
         return cls(**_decode_object(value["params"], f"{name} parameters"))
     return {k: _decode(v) for k, v in value.items()}

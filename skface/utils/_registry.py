@@ -30,7 +30,9 @@ __all__ = [
 
 #: Kind of the skface neural estimators (subclasses of BaseNeuralEstimator).
 NEURAL_ESTIMATORS = "neural estimator"
-#: Kind of the parameter objects an estimator may hold (mask generators).
+#: Kind of the parameter objects an estimator may hold (mask generators,
+#: detectors, and the front-end estimators LandmarkExtractor, FaceExtractor
+#: and FaceReconstructor, which register in their modules).
 PARAMETER_OBJECTS = "parameter object"
 
 _REGISTRY: dict[str, dict[str, type]] = {}

@@ -422,3 +422,48 @@ def test_anonymize_swap_errors(photos, swapper_file, tmp_path, capsys):
         err = capsys.readouterr().err
         assert code != 0 and message in err
         _no_traceback(err)
+
+
+def test_anonymize_morph_is_face_anonymizer(photos, tmp_path, capsys):
+    from skface.datasets import make_synthetic_faces
+
+    root, astronaut = photos
+    donors = tmp_path / "donors"
+    donors.mkdir()
+    faces = make_synthetic_faces(4, size=160, n_identities=4, random_state=0).images
+    for i, face in enumerate(faces):
+        Image.fromarray(face).save(donors / f"d{i}.png")
+    out = tmp_path / "anon"
+    src = str(root / "in" / "astro.png")
+    argv = ["anonymize", "--quiet", src, "--out", str(out), "--method", "morph"]
+    assert main(argv + ["--donors", str(donors)]) == 0
+    written = np.asarray(Image.open(out / "astro.png"))
+    X = astronaut[None]
+    anon = FaceAnonymizer(method="morph", on_missing="keep").fit(list(faces))
+    expected = anon.transform(X)
+    assert (written != astronaut).any()
+    np.testing.assert_array_equal(written, expected[0])
+    # the morph's parameters reach FaceAnonymizer
+    out2 = tmp_path / "anon2"
+    argv2 = ["anonymize", "--quiet", src, "--out", str(out2), "--method", "morph"]
+    argv2 += ["--donors", str(donors), "--donor-distance", "0", "--n-donors", "3"]
+    assert main(argv2) == 0
+    anon3 = FaceAnonymizer(
+        method="morph", donor_distance=0.0, n_donors=3, on_missing="keep"
+    ).fit(list(faces))
+    np.testing.assert_array_equal(
+        np.asarray(Image.open(out2 / "astro.png")), anon3.transform(X)[0]
+    )
+    # no donors, and donors without a face, are one-line errors
+    empty = tmp_path / "blank"
+    empty.mkdir()
+    Image.fromarray(np.full((80, 80, 3), 128, np.uint8)).save(empty / "b.png")
+    for extra, message in [
+        ([], "--method morph needs --donors"),
+        (["--donors", str(empty)], "found 0 donor faces"),
+        (["--donors", str(donors), "--n-donors", "0"], "'n_donors' parameter"),
+    ]:
+        code = main(argv + extra)
+        err = capsys.readouterr().err
+        assert code != 0 and message in err
+        _no_traceback(err)

@@ -184,3 +184,40 @@ def test_mean_face_prior(fitted, faces):
     for decoder in plain.net_.autoencoder_.decoders:
         assert float(decoder.prior.abs().max()) == 0.0
     assert not hasattr(fitted, "_mean_faces")  # only lives during fit
+
+
+def test_score_is_own_decoder_ssim_and_tunes_with_grid_search(fitted, faces):
+    from sklearn.model_selection import GridSearchCV
+
+    labels = np.where(faces.target == 0, "ann", "bob")
+    score = fitted.score(faces.images, labels)
+    assert -1.0 <= score <= 1.0
+    # the wrong person's decoder redraws worse than the right one's
+    longer = clone(fitted).set_params(max_epochs=30).fit(faces.images, labels)
+    swapped = np.where(labels == "ann", "bob", "ann")
+    assert longer.score(faces.images, swapped) < longer.score(faces.images, labels)
+    with pytest.raises(ValueError, match="not trained on: \\['carl'\\]"):
+        fitted.score(faces.images[:2], ["ann", "carl"])
+    with pytest.raises(ValueError, match="one label per image"):
+        fitted.score(faces.images[:2], ["ann"])
+    search = GridSearchCV(
+        FaceSwapper(**TINY), {"max_epochs": [1, 3]}, cv=2, error_score="raise"
+    )
+    search.fit(faces.images, labels)
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+
+
+def test_save_load_keeps_a_custom_extractor(faces, tmp_path):
+    from skface.alignment import FaceExtractor
+
+    labels = np.where(faces.target == 0, "ann", "bob")
+    extractor = FaceExtractor(alignment="eyes", padding=0.3)
+    sw = FaceSwapper(extractor=extractor, **TINY).fit(faces.images, labels)
+    path = tmp_path / "swap.safetensors"
+    sw.save(path)
+    again = FaceSwapper.load(path, device="cpu")
+    assert again.extractor_.get_params()["alignment"] == "eyes"
+    np.testing.assert_array_equal(
+        again.transform(faces.images[:2], target="ann"),
+        sw.transform(faces.images[:2], target="ann"),
+    )
