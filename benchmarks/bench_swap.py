@@ -203,8 +203,9 @@ def morph_swap(target_files, sources, n_donors=1):
     ``FaceAnonymizer(method='morph')`` with the target's training photos as
     the only donors (``donor_distance=0``: any of them): each source face
     gets the target photo nearest in landmark shape, warped onto the
-    source's own landmarks (``n_donors`` > 1: the mean of that many, the
-    nearest in shape). A reference for the neural swap, not a FaceSwapper.
+    source's own landmarks (``n_donors`` > 1: that many, the nearest in
+    shape, combined as ``FaceAnonymizer`` does). A reference for the
+    neural swap, not a FaceSwapper.
     """
     from skface.autoencoders import FaceAnonymizer
 
@@ -289,7 +290,7 @@ def quality(args, split):
         rows.append(
             score_swaps(
                 f"{src} -> {dst}: classical morph from {dst}'s training photos"
-                + (f" (mean of {k})" if k > 1 else ""),
+                + (f" ({k} combined)" if k > 1 else ""),
                 morphed,
                 *common,
             )

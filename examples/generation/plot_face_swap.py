@@ -126,9 +126,11 @@ plt.show()
 # ------------------------------------
 # :class:`~skface.autoencoders.FaceAnonymizer` with ``method='morph'`` and
 # one person's training photos as the only donors is the pre-neural face
-# swap toward that person: each held-out face gets the donor photo nearest
-# in landmark shape, warped triangle by triangle onto its own 68 landmarks
-# (the source's outline, pose and mouth stay), colour matched and blended.
+# swap toward that person: each held-out face gets the three donor photos
+# nearest in landmark shape, warped triangle by triangle onto its own 68
+# landmarks (the source's outline, pose and mouth stay), each pixel taken
+# from the one of median brightness (a microphone before one donor's face
+# is left out), colour matched and blended.
 # It is sharp where the CPU-trained decoders are blurred, but it cannot
 # invent what the donor photos lack (an open mouth from closed-mouth
 # donors, another lighting). ``benchmarks/bench_swap.py`` scores both.
@@ -136,7 +138,9 @@ plt.show()
 
 def morph_toward(photos, dst):
     """The classical swap: ``dst``'s training photos as the only donors."""
-    morph = FaceAnonymizer(method="morph", donor_distance=0.0, on_missing="keep")
+    morph = FaceAnonymizer(
+        method="morph", donor_distance=0.0, n_donors=3, on_missing="keep"
+    )
     with warnings.catch_warnings():  # donor photos without a face: skipped
         warnings.simplefilter("ignore", UserWarning)
         morph.fit(training[dst])

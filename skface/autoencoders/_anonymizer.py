@@ -93,10 +93,10 @@ class FaceAnonymizer(
         ``{label: weight}`` blend; None: the swapper's own ``target``.
     n_donors : int, default=1
         ``method='morph'`` only: donors warped onto each face and combined
-        (two: averaged; three or more: the per-pixel median, which leaves
-        out what covers one donor's face). One keeps the output sharpest;
-        more blend several people (each one's features are then less
-        recognisable, the face softer).
+        (two: averaged; three or more: each pixel from the donor of median
+        brightness there, which leaves out what covers one donor's face).
+        One keeps the output sharpest; more blend several people (each
+        one's features are then less recognisable, the face softer).
     donor_distance : float, default=0.9
         ``method='morph'`` only: the least dlib embedding distance between
         a face and its donors (dlib's same-person threshold is 0.6; the

@@ -81,14 +81,36 @@ def choose_donors(
     return order, np.where(np.isfinite(chosen), chosen, np.nan)
 
 
+def _combine(warped):
+    """``(k, S, S, C)`` warped donors -> one ``(S, S, C)`` chip.
+
+    Two are averaged. From three on, each pixel is taken whole from the
+    donor whose brightness there is the median one: an outlier (a hand or
+    a microphone before one donor's face) is left out, and the colour
+    channels are never mixed across donors (a per-channel median would
+    make colour blotches).
+    """
+    if len(warped) < 3:
+        return warped.mean(axis=0)
+    brightness = warped.mean(axis=-1) if warped.ndim == 4 else warped  # (k, S, S)
+    order = np.argsort(brightness, axis=0, kind="stable")
+    middle = order[len(warped) // 2]  # (S, S): which donor
+    if warped.ndim == 4:
+        middle = middle[None, ..., None]
+    else:
+        middle = middle[None]
+    return np.take_along_axis(warped, middle, axis=0)[0]
+
+
 def morph_chips(chips, landmarks, pool_chips, pool_landmarks, donors):
     """Each chip replaced by its donors warped onto its landmarks, combined.
 
     ``chips`` ``(n, S, S, 3)`` and ``landmarks`` ``(n, P, 2)`` of the faces;
     ``pool_*`` of the donors (same chip size); ``donors`` ``(n, k)``
-    indices. Two donors are averaged; from three on, the per-pixel median
-    is taken, so that what covers one donor's face (a hand, a microphone)
-    is left out. Returns chips in the dtype of ``chips``.
+    indices. Two donors are averaged; from three on, each pixel comes from
+    the donor of median brightness there (:func:`_combine`), so that what
+    covers one donor's face (a hand, a microphone) is left out. Returns
+    chips in the dtype of ``chips``.
     """
     out = np.empty_like(chips)
     size = chips.shape[1:3]
@@ -102,8 +124,7 @@ def morph_chips(chips, landmarks, pool_chips, pool_landmarks, donors):
             )
             for j in donors[i]
         ]
-        combine = np.median if len(warped) >= 3 else np.mean
-        mean = combine(warped, axis=0)
+        mean = _combine(np.stack(warped))
         if np.issubdtype(chips.dtype, np.integer):
             mean = np.clip(np.round(mean), 0, np.iinfo(chips.dtype).max)
         out[i] = mean.astype(chips.dtype)

@@ -159,6 +159,7 @@ class TestChooseDonors:
 
 
 def test_three_donors_take_the_median_so_an_occluder_is_left_out():
+    # each pixel whole from the donor of median brightness: no channel mixing
     from skface.autoencoders._donor_morph import morph_chips
 
     S = 32
@@ -170,3 +171,16 @@ def test_three_donors_take_the_median_so_an_occluder_is_left_out():
     assert (out == 100).all()
     two = morph_chips(face, pts[None], pool, np.stack([pts] * 3), np.array([[0, 1]]))
     assert two[0, 15, 15, 0] == round((100 + 255) / 2)
+
+
+def test_the_median_donor_gives_whole_pixels():
+    from skface.autoencoders._donor_morph import _combine
+
+    warped = np.array(
+        [
+            [[[0.9, 0.0, 0.0]]],  # bright red: brightness 0.30
+            [[[0.0, 0.0, 0.3]]],  # dark blue: 0.10
+            [[[0.0, 0.6, 0.0]]],  # green: 0.20, the median
+        ]
+    )
+    np.testing.assert_array_equal(_combine(warped), [[[0.0, 0.6, 0.0]]])
