@@ -15,7 +15,7 @@ from ..alignment._photo_faces import photo_face_landmarks
 from ..base import ImageEstimatorMixin
 from ..utils._optional import require_neural
 from ..utils._random import draw_seed
-from ..utils.validation import check_images
+from ..utils.validation import check_images, stack_if_same_shape
 from ._donor_methods import _DonorMethodsMixin
 from ._latent_features import _mirror, latent_features
 from ._obscure import CLASSICAL_METHODS, face_region, obscure_faces
@@ -312,9 +312,7 @@ class FaceAnonymizer(
         self.encoder_ = self.donor_chips_ = None
         self.donor_landmarks_ = self.donor_embeddings_ = None
         if self.method in CLASSICAL_METHODS:
-            extractor = FaceExtractor() if self.extractor is None else self.extractor
-            self.extractor_ = clone(extractor).set_params(on_missing="whole")
-            self.extractor_.fit(images)
+            self._fit_extractor(images, FaceExtractor())
             self.decoder_ = self.reconstructor_ = self.appearance_ = None
             self.swapper_ = None
             self.n_faces_fit_ = 0
@@ -331,16 +329,9 @@ class FaceAnonymizer(
         decoder = clone(decoder)
         if self.random_state is not None:
             decoder.set_params(random_state=draw_seed(self.random_state))
-        extractor = self.extractor
-        if extractor is None:
-            size = decoder.get_params().get("output_size", 64)
-            extractor = FaceExtractor(output_size=size)
-        self.extractor_ = clone(extractor).set_params(on_missing="whole")
-        self.extractor_.fit(images)
-        reconstructor = self.reconstructor
-        if reconstructor is None:
-            reconstructor = FaceReconstructor(blend="poisson")
-        self.reconstructor_ = clone(reconstructor).fit()
+        size = decoder.get_params().get("output_size", 64)
+        self._fit_extractor(images, FaceExtractor(output_size=size))
+        self._fit_reconstructor(FaceReconstructor(blend="poisson"))
 
         records, _ = self._extract(images)
         if len(records) == 0:
@@ -366,6 +357,17 @@ class FaceAnonymizer(
         self.n_faces_fit_ = len(records)
         self.appearance_ = features[: len(records), n_points:].copy()
         return self
+
+    def _fit_extractor(self, images, default, **params):
+        """``extractor_``: ``extractor`` (else ``default``), whole-photo policy."""
+        extractor = default if self.extractor is None else self.extractor
+        self.extractor_ = clone(extractor).set_params(on_missing="whole", **params)
+        self.extractor_.fit(images)
+
+    def _fit_reconstructor(self, default):
+        """``reconstructor_``: ``reconstructor`` (else ``default``), fitted."""
+        reconstructor = default if self.reconstructor is None else self.reconstructor
+        self.reconstructor_ = clone(reconstructor).fit()
 
     def _load(self, X):
         return check_images(X, dtype=None, channels="rgb", stack=False)
@@ -508,16 +510,10 @@ class FaceAnonymizer(
             else:
                 chips, neighbors = self._generate(records)
             masks = self._paste(out, chips, records, owner)
-        n_faces = (
-            np.bincount(owner, minlength=len(images))
-            if len(owner)
-            else (np.zeros(len(images), int))
-        )
-        stacked = all(im.shape == out[0].shape for im in out)
         return Bunch(
-            images=np.stack(out) if stacked else out,
+            images=stack_if_same_shape(out),
             masks=masks,
-            n_faces=n_faces,
+            n_faces=np.bincount(owner, minlength=len(images)),
             records=records,
             owner=owner,
             chips=chips,
@@ -542,9 +538,8 @@ class FaceAnonymizer(
                 mask |= region
             masks.append(mask)
         owner = np.repeat(np.arange(len(images)), n_faces)
-        stacked = all(im.shape == out[0].shape for im in out)
         return Bunch(
-            images=np.stack(out) if stacked else out,
+            images=stack_if_same_shape(out),
             masks=masks,
             n_faces=n_faces,
             records=None,

@@ -12,14 +12,17 @@ from sklearn.utils.validation import check_is_fitted
 from ..alignment import FaceExtractor, FaceReconstructor
 from ..features import DlibFaceEncoder
 from ..utils._random import draw_seed
-from ._donor_morph import choose_donors, face_embeddings, morph_chips
+from ._donor_morph import choose_donors, morph_chips, record_embeddings
+
+# the other person's face takes the photo's colours, then is Poisson cloned
+_COLOR_MATCHED = FaceReconstructor(blend="poisson", color_match="mean_std")
 
 
 class _DonorMethodsMixin:
     """Fitting and chip making of ``method='swap'`` and ``method='morph'``.
 
-    Mixed into :class:`FaceAnonymizer`, which provides ``_extract`` and the
-    parameters.
+    Mixed into :class:`FaceAnonymizer`, which provides ``_extract``,
+    ``_fit_extractor``, ``_fit_reconstructor`` and the parameters.
     """
 
     def _fit_swap(self, images, y):
@@ -46,28 +49,18 @@ class _DonorMethodsMixin:
             check_is_fitted(swapper)
         self.swapper_ = swapper
         fitted = getattr(swapper, "estimator", swapper)
-        extractor = self.extractor if self.extractor is not None else fitted.extractor_
-        self.extractor_ = clone(extractor).set_params(
-            on_missing="whole", output_size=int(fitted.chip_size)
+        self._fit_extractor(
+            images[:1], fitted.extractor_, output_size=int(fitted.chip_size)
         )
-        self.extractor_.fit(images[:1])
-        reconstructor = self.reconstructor
-        if reconstructor is None:
-            reconstructor = FaceReconstructor(blend="poisson", color_match="mean_std")
-        self.reconstructor_ = clone(reconstructor).fit()
+        self._fit_reconstructor(_COLOR_MATCHED)
         fitted._identity_weights(self.donor)  # an unknown donor fails here
         self.decoder_ = self.appearance_ = None
         self.n_faces_fit_ = int(np.sum(getattr(fitted, "n_faces_fit_", 0)))
         return self
 
     def _fit_morph(self, images):
-        extractor = FaceExtractor() if self.extractor is None else self.extractor
-        self.extractor_ = clone(extractor).set_params(on_missing="whole")
-        self.extractor_.fit(images)
-        reconstructor = self.reconstructor
-        if reconstructor is None:
-            reconstructor = FaceReconstructor(blend="poisson", color_match="mean_std")
-        self.reconstructor_ = clone(reconstructor).fit()
+        self._fit_extractor(images, FaceExtractor())
+        self._fit_reconstructor(_COLOR_MATCHED)
         self.encoder_ = DlibFaceEncoder(input="photos", on_missing="nan").fit(
             images[:1]
         )
@@ -90,14 +83,16 @@ class _DonorMethodsMixin:
             )
         self.donor_chips_ = records.chips
         self.donor_landmarks_ = records.landmarks
-        self.donor_embeddings_ = face_embeddings(self.encoder_, images, owner, records)
+        self.donor_embeddings_ = record_embeddings(
+            self.encoder_, images, owner, records
+        )
         self.decoder_ = self.appearance_ = self.swapper_ = None
         self.n_faces_fit_ = len(owner)
         return self
 
     def _morph(self, images, records, owner):
         """Donor-morphed chips, the donors' indices and identity distances."""
-        embeddings = face_embeddings(self.encoder_, images, owner, records)
+        embeddings = record_embeddings(self.encoder_, images, owner, records)
         scale = float(records.chip_size)
         donors, distances = choose_donors(
             embeddings,

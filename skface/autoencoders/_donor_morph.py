@@ -19,11 +19,17 @@ No torch: dlib and OpenCV only.
 from __future__ import annotations
 
 import numpy as np
+from sklearn.metrics.pairwise import euclidean_distances
 
 from ..alignment import piecewise_affine_warp
 from ..alignment._transforms import apply_transform, invert_transform
 
-__all__ = ["choose_donors", "face_boxes_from_landmarks", "morph_chips"]
+__all__ = [
+    "choose_donors",
+    "face_boxes_from_landmarks",
+    "morph_chips",
+    "record_embeddings",
+]
 
 
 def face_boxes_from_landmarks(records):
@@ -44,7 +50,7 @@ def face_boxes_from_landmarks(records):
     return boxes
 
 
-def face_embeddings(encoder, images, owner, records):
+def record_embeddings(encoder, images, owner, records):
     """dlib embeddings ``(n, 128)`` of each record's face (NaN if not found)."""
     if len(owner) == 0:
         return np.empty((0, 128))
@@ -64,11 +70,14 @@ def choose_donors(
     shape first among equals. Returns ``(indices, identity_distances)``.
     """
     n, m = len(embeddings), len(pool_embeddings)
-    shape_d = np.linalg.norm(
-        (shapes[:, None] - pool_shapes[None]).reshape(n, m, -1), axis=2
-    )
-    ident = np.linalg.norm(embeddings[:, None] - pool_embeddings[None], axis=2)
-    ident = np.where(np.isfinite(ident), ident, np.inf)  # unknown: any donor
+    shape_d = euclidean_distances(shapes.reshape(n, -1), pool_shapes.reshape(m, -1))
+    ident = np.full((n, m), np.inf)  # a face or donor without embedding: any
+    rows = np.isfinite(embeddings).all(axis=1)
+    cols = np.isfinite(pool_embeddings).all(axis=1)
+    if rows.any() and cols.any():
+        ident[np.ix_(rows, cols)] = euclidean_distances(
+            embeddings[rows], pool_embeddings[cols]
+        )
     order = np.empty((n, n_donors), dtype=int)
     for i in range(n):
         eligible = ident[i] >= min_distance

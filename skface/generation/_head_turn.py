@@ -29,7 +29,7 @@ from ..nn import (
 )
 from ..utils._image import resize
 from ..utils._optional import import_cv2
-from ..utils.validation import check_images
+from ..utils.validation import check_images, stack_if_same_shape
 from ._base import PhotoFrontEndMixin
 
 __all__ = ["HeadTurnGenerator"]
@@ -717,9 +717,8 @@ warm_start, device, random_state, verbose
                     out[i][j] = current[i]
             masks = self._photo_masks(images, records, owner)
         n_faces = np.bincount(owner, minlength=len(images)).astype(int)
-        stacked = all(o.shape == out[0].shape for o in out)
         return Bunch(
-            images=np.stack(out) if stacked else out,
+            images=stack_if_same_shape(out),
             masks=masks,
             n_faces=n_faces,
             records=records,

@@ -30,7 +30,7 @@ from ..nn import (
 )
 from ..utils._image import resize
 from ..utils._optional import import_cv2
-from ..utils.validation import check_images
+from ..utils.validation import check_images, stack_if_same_shape
 from ._base import AdversarialTrainingMixin, PhotoFrontEndMixin
 
 __all__ = ["FaceSwapper", "feature_weight_map"]
@@ -173,6 +173,27 @@ class _SwapNet(MultiModuleNet):
 
     def validation_step(self, batch, **fit_params):
         raise ValueError("FaceSwapper trains without a validation split")
+
+
+def _found_faces(extractor, images, skipped, stacklevel=3):
+    """Float chips of the images where ``extractor`` finds a face.
+
+    Returns the records of all images and the indices of those with a
+    face; none at all is an error, some missing a warning ending in
+    ``skipped``.
+    """
+    extractor = clone(extractor).set_params(on_missing="nan", dtype="float32")
+    records = extractor.fit(images[:1]).extract(images)
+    found = np.flatnonzero(records.found)
+    if not len(found):
+        raise ValueError(f"no face found in any of the {len(images)} images")
+    if len(found) < len(images):
+        warnings.warn(
+            f"no face found in {len(images) - len(found)} of {len(images)} {skipped}",
+            UserWarning,
+            stacklevel=stacklevel,
+        )
+    return records, found
 
 
 def _images_and_labels(X, y):
@@ -533,22 +554,10 @@ class FaceSwapper(
                 f"; got {list(classes)}"
             )
         extractor = FaceExtractor() if self.extractor is None else self.extractor
-        extractor_ = clone(extractor).set_params(
-            output_size=size, on_missing="nan", dtype="float32"
+        extractor = clone(extractor).set_params(output_size=size)
+        records, rows = _found_faces(
+            extractor, images, "training images; they are skipped", stacklevel=4
         )
-        extractor_.fit(images[:1])
-        records = extractor_.extract(images)
-        found = np.asarray(records.found, dtype=bool)
-        if not found.any():
-            raise ValueError(f"no face found in any of the {len(images)} images")
-        if not found.all():
-            warnings.warn(
-                f"no face found in {int((~found).sum())} of {len(images)} training "
-                "images; they are skipped",
-                UserWarning,
-                stacklevel=3,
-            )
-        rows = np.flatnonzero(found)
         counts = np.bincount(identity[rows], minlength=len(classes))
         if (counts == 0).any():
             missing = [classes[k] for k in np.flatnonzero(counts == 0)]
@@ -651,8 +660,7 @@ class FaceSwapper(
             if im.shape[:2] != (size, size):
                 o = np.clip(resize(o, im.shape[:2]).reshape(*im.shape[:2], 3), 0, 1)
             result.append(o.astype(np.float32))
-        shapes = {r.shape for r in result}
-        return np.stack(result) if len(shapes) == 1 else result
+        return stack_if_same_shape(result)
 
     def swap(self, X, target=None):
         """Photos with every face swapped, and where (see FaceAnonymizer).
@@ -737,18 +745,9 @@ class FaceSwapper(
                 f"y has people the swapper was not trained on: {unknown}; it "
                 f"knows {[str(c) for c in self.classes_]}"
             )
-        extractor = clone(self.extractor_).set_params(on_missing="nan", dtype="float32")
-        records = extractor.fit(images[:1]).extract(images)
-        found = np.flatnonzero(records.found)
-        if not len(found):
-            raise ValueError(f"no face found in any of the {len(images)} images")
-        if len(found) < len(images):
-            warnings.warn(
-                f"no face found in {len(images) - len(found)} of {len(images)} "
-                "images; they are left out of the score",
-                UserWarning,
-                stacklevel=2,
-            )
+        records, found = _found_faces(
+            self.extractor_, images, "images; they are left out of the score"
+        )
         chips = np.clip(records.chips[found], 0, 1).astype(np.float32)
         identity = np.searchsorted(self.classes_, y[found])
         w = np.eye(len(self.classes_), dtype=np.float32)[identity]

@@ -324,6 +324,16 @@ def check_images(
     return np.stack(images)
 
 
+def stack_if_same_shape(images):
+    """One ``(n, ...)`` array when every image has the same shape, else the list.
+
+    What estimators that return one image per input image give back (e.g.
+    photos of several sizes stay a list).
+    """
+    same = all(im.shape == images[0].shape for im in images)
+    return np.stack(images) if same and len(images) else images
+
+
 def _convert_batch(arr, dtype, channels):
     """Vectorised :func:`_convert` over a stacked batch (n, H, W[, C])."""
     if arr.ndim == 4:
