@@ -31,7 +31,9 @@ Methods (``--methods``):
 ``morph``
     No training: each face gets a donor face warped onto its 68 landmarks
     (``FaceAnonymizer(method='morph')``, ``--donor-distance``, 0.9 by
-    default, ``--n-donors``, 1). The donor pool (``--morph-donors``):
+    default, ``--n-donors``, 1, ``--max-tries``, 1: donor choices tried
+    per face, each morphed face checked for re-detection and identity
+    change). The donor pool (``--morph-donors``):
     ``utkface`` (default), the ``--morph-pool`` (400) UTKFace faces
     ``order[1000:1400]`` (the ``generate`` decoder's UTKFace training
     faces; never a subject) for every set; ``folds``, the photos
@@ -90,7 +92,8 @@ others)::
     python benchmarks/bench_anonymization.py [--quick]
         [--methods blur pixelate fill morph generate generate-gan swap]
         [--sets dlib olivetti utkface] [--out DIR] [--k 5]
-        [--donor-distance 0.9] [--n-donors 1] [--morph-donors utkface]
+        [--donor-distance 0.9] [--n-donors 1] [--max-tries 1]
+        [--morph-donors utkface]
         [--morph-pool 400] [--morph-blend alpha|poisson]
         [--epochs-dlib 60] [--epochs-olivetti 60] [--epochs-utk 40]
         [--utk-train 400] [--gan-epochs 40] [--swap-epochs 30]
@@ -372,6 +375,12 @@ def run_classical(fs, method):
     return [(method, _as_list(res.images), res.masks, fit_s, anon_s)]
 
 
+class DonorPool(list):
+    """Donor photos (a list) with their file names (``names``)."""
+
+    names: list
+
+
 def morph_donors(utk_dir, n=400):
     """The UTKFace donor pool (``order[1000:1000 + n]``), or None if missing."""
     from skface.utils import read_image
@@ -380,17 +389,42 @@ def morph_donors(utk_dir, n=400):
         return None
     paths = utkface_paths(utk_dir)
     order = np.random.RandomState(0).permutation(len(paths))
-    return [read_image(paths[i]) for i in order[1000 : 1000 + n]]
+    pool = DonorPool(read_image(paths[i]) for i in order[1000 : 1000 + n])
+    pool.names = [Path(paths[i]).name for i in order[1000 : 1000 + n]]
+    return pool
 
 
-def run_morph(fs, donor_distance=0.9, n_donors=1, pool=None, blend=None):
+def _age_sex(name):
+    """UTKFace's ``age_sex_race_date`` file name -> (age, sex)."""
+    age, sex = name.split("_")[:2]
+    return int(age), int(sex)
+
+
+def print_donor_match(fs, pool, anon, res):
+    """UTKFace subjects and donors: how often the donor is of the same sex."""
+    names = getattr(pool, "names", None)
+    if fs.name != "utkface" or names is None or not fs.notes:
+        return
+    subject = np.array([_age_sex(fs.notes[i]) for i in res.owner])
+    donor = np.array([_age_sex(names[j]) for j in anon.donor_index_])
+    first = donor[res.neighbors[:, 0]]
+    chance = np.mean([np.mean(donor[:, 1] == s) for s in subject[:, 1]])
+    print(
+        f"  morph donors (UTKFace labels, {len(subject)} faces): same sex "
+        f"{np.mean(first[:, 1] == subject[:, 1]):.3f} (chance {chance:.3f}), "
+        f"median age gap {np.median(np.abs(first[:, 0] - subject[:, 0])):.0f} years",
+        flush=True,
+    )
+
+
+def run_morph(fs, donor_distance=0.9, n_donors=1, pool=None, blend=None, max_tries=1):
     """Donor morphing from ``pool`` (photos), or each fold's ``generate`` photos."""
     from skface.alignment import FaceReconstructor
     from skface.autoencoders import FaceAnonymizer
 
     images, masks = list(fs.images), [None] * len(fs.images)
     fit_s = anon_s = 0.0
-    n_donor_faces = []
+    n_donor_faces, tries, failed = [], [], 0
     rec = None if blend is None else FaceReconstructor(blend, color_match="mean_std")
     folds = fs.folds
     if pool is not None:
@@ -400,6 +434,7 @@ def run_morph(fs, donor_distance=0.9, n_donors=1, pool=None, blend=None):
             method="morph",
             donor_distance=donor_distance,
             n_donors=n_donors,
+            max_tries=max_tries,
             reconstructor=rec,
             on_missing="whole",
         )
@@ -411,15 +446,28 @@ def run_morph(fs, donor_distance=0.9, n_donors=1, pool=None, blend=None):
         t = time.perf_counter()
         res = anon.anonymize([fs.images[i] for i in test])
         anon_s += time.perf_counter() - t
+        if pool is not None:
+            print_donor_match(fs, pool, anon, res)
         out = _as_list(res.images)
+        tries.extend(res.tries.tolist())
+        if res.passed is not None:
+            failed += int((~res.passed).sum())
         for j, i in enumerate(test):
             images[i], masks[i] = out[j], res.masks[j]
+    if max_tries > 1:
+        counts = np.bincount(tries, minlength=max_tries + 1)[1:]
+        print(
+            f"  morph tries (faces per try kept, 1 to {max_tries}): "
+            f"{counts.tolist()}; {failed} face(s) passed no check",
+            flush=True,
+        )
     n_pool = "/".join(map(str, n_donor_faces))
     where = fs.train_note if pool is None else f"{len(pool)} UTKFace photos"
     name = (
         f"morph (donors: {where}, {n_pool} faces; distance >= "
         f"{donor_distance:g}, {n_donors} donor{'s' if n_donors > 1 else ''}"
         + ("" if blend is None else f", {blend} blend")
+        + ("" if max_tries == 1 else f", up to {max_tries} tries")
         + ")"
     )
     return [(name, images, masks, fit_s, anon_s)]
@@ -713,6 +761,7 @@ def run(args):
                         args.n_donors,
                         morph_pool,
                         args.morph_blend,
+                        args.max_tries,
                     )
                 elif method == "generate":
                     outputs = run_generate(fs, args.k)
@@ -782,6 +831,12 @@ def parse_args(argv=None):
     parser.add_argument("--k", type=int, default=5, help="k-Same for generate")
     parser.add_argument("--donor-distance", type=float, default=0.9)
     parser.add_argument("--n-donors", type=int, default=1)
+    parser.add_argument(
+        "--max-tries",
+        type=int,
+        default=1,
+        help="morph: donor choices tried per face (each result checked)",
+    )
     parser.add_argument(
         "--morph-donors", choices=("utkface", "folds"), default="utkface"
     )

@@ -83,7 +83,7 @@ def _other_configurations():
     from skface.autoencoders import FaceAnonymizer
 
     # method='morph' fits a donor pool (no training): its own fit/transform
-    return [FaceAnonymizer(method="morph", donor_distance=0.0)]
+    return [FaceAnonymizer(method="morph", donor_distance=0.0, max_tries=2)]
 
 
 INSTANCES += _other_configurations()

@@ -10,7 +10,9 @@ landmarks' hull with the forehead added, jaw line to hairline) is replaced.
 ``method='morph'`` needs no training either, only donor photos: each face
 gets the features of another person, warped onto its own 68 landmarks,
 so it stays a face with the same pose while a recogniser no longer
-matches it. ``method='swap'`` turns every face into a donor with a trained
+matches it; ``max_tries=10`` checks each result (still found, no longer
+matched by dlib) and gives a face that fails its next donor.
+``method='swap'`` turns every face into a donor with a trained
 :class:`~skface.generation.FaceSwapper` (DeepFakes), keeping the face's
 pose and expression. ``skface anonymize photos/ --out anonymized/ --method
 blur`` does the classical ones on a folder.
@@ -69,7 +71,7 @@ else:
     donors = donors.images
     DONORS = "16 synthetic faces"
 # fitted below on the donors, not on the photos
-morph = FaceAnonymizer(method="morph", on_missing="keep").fit(donors)
+morph = FaceAnonymizer(method="morph", max_tries=10, on_missing="keep").fit(donors)
 swap_file = models / "swap_pair.safetensors"
 if swap_file.exists():
     from skface.generation import FaceSwapper

@@ -128,7 +128,7 @@ plt.show()
 # one person's training photos as the only donors is the pre-neural face
 # swap toward that person: each held-out face gets the three donor photos
 # nearest in landmark shape, warped triangle by triangle onto its own 68
-# landmarks (the source's outline, pose and mouth stay), each pixel taken
+# landmarks (the source's outline, pose and mouth stay), each region taken
 # from the one of median brightness (a microphone before one donor's face
 # is left out), colour matched and blended.
 # It is sharp where the CPU-trained decoders are blurred, but it cannot

@@ -93,8 +93,9 @@ class FaceAnonymizer(
         ``{label: weight}`` blend; None: the swapper's own ``target``.
     n_donors : int, default=1
         ``method='morph'`` only: donors warped onto each face and combined
-        (two: averaged; three or more: each pixel from the donor of median
-        brightness there, which leaves out what covers one donor's face).
+        (two: averaged; three or more: each region from the donor of
+        median brightness there, soft-edged, which leaves out what covers
+        one donor's face).
         One keeps the output sharpest; more blend several people (each
         one's features are then less recognisable, the face softer).
     donor_distance : float, default=0.9
@@ -103,6 +104,19 @@ class FaceAnonymizer(
         margin makes the morphed face, which keeps the original's
         geometry, land beyond it). When fewer than ``n_donors`` donors are
         that far, the farthest are used.
+    max_tries : int, default=1
+        ``method='morph'`` only: donor choices tried per face. With more
+        than one, every morphed face is checked once it is blended into
+        its photo: the face finder must still find it there (landmarks
+        whose box overlaps the face's with IoU >= 0.5) and dlib's
+        recogniser must no longer match it with the original (embedding
+        distance above 0.6). A face that fails is morphed again from its
+        next donors (the next nearest in shape) until one passes; when
+        none of ``max_tries`` does, the try that did best is kept
+        (``anonymize(X).passed`` says which faces passed). Each round
+        costs a detection and an embedding of the photos concerned. The
+        check uses dlib's recogniser, so it guarantees nothing against
+        another one.
     decoder : LatentDecoder or LatentGAN, default=None
         ``method='generate'`` only. The generator, cloned in
         :meth:`fit`; ``None`` uses ``LatentDecoder(output_size=64)``.
@@ -183,6 +197,10 @@ class FaceAnonymizer(
         ``method='morph'``: embeds faces to choose their donors.
     donor_chips_ : ndarray of shape (n_donor_faces, S, S, 3) or None
         ``method='morph'``: the aligned donor faces.
+    donor_index_ : ndarray of shape (n_donor_faces,), dtype int, or None
+        ``method='morph'``: the index in the fitted ``X`` of the photo each
+        donor face comes from (``donor_index_[anonymize(X).neighbors]``
+        names each face's donor photos, e.g. to keep a record of consent).
     donor_landmarks_ : ndarray of shape (n_donor_faces, n_points, 2) or None
         ``method='morph'``: their landmarks in chip coordinates.
     donor_embeddings_ : ndarray of shape (n_donor_faces, 128) or None
@@ -242,6 +260,7 @@ class FaceAnonymizer(
         "donor": "no_validation",
         "n_donors": [Interval(Integral, 1, None, closed="left")],
         "donor_distance": [Interval(Real, 0, None, closed="left")],
+        "max_tries": [Interval(Integral, 1, None, closed="left")],
         "decoder": [HasMethods(["fit", "predict"]), None],
         "extractor": [HasMethods(["fit", "extract"]), None],
         "reconstructor": [HasMethods(["reconstruct"]), None],
@@ -262,6 +281,7 @@ class FaceAnonymizer(
         donor=None,
         n_donors=1,
         donor_distance=0.9,
+        max_tries=1,
         extractor=None,
         reconstructor=None,
         thumbnail_size=8,
@@ -277,6 +297,7 @@ class FaceAnonymizer(
         self.donor = donor
         self.n_donors = n_donors
         self.donor_distance = donor_distance
+        self.max_tries = max_tries
         self.extractor = extractor
         self.reconstructor = reconstructor
         self.thumbnail_size = thumbnail_size
@@ -309,7 +330,7 @@ class FaceAnonymizer(
             Fitted estimator.
         """
         images = self._load(X)
-        self.encoder_ = self.donor_chips_ = None
+        self.encoder_ = self.donor_chips_ = self.donor_index_ = None
         self.donor_landmarks_ = self.donor_embeddings_ = None
         if self.method in CLASSICAL_METHODS:
             self._fit_extractor(images, FaceExtractor())
@@ -493,6 +514,13 @@ class FaceAnonymizer(
                 ``'morph'`` only: dlib embedding distance between each face
                 and each of its donors (NaN where a face could not be
                 embedded).
+            tries : ndarray of shape (n_faces_total,), dtype int, or None
+                ``'morph'`` only: which try each face's donors come from
+                (1: the first choice; see ``max_tries``).
+            passed : ndarray of shape (n_faces_total,), dtype bool, or None
+                ``'morph'`` with ``max_tries > 1``: whether each face
+                passed the check (still detected, identity changed); None
+                otherwise.
         """
         check_is_fitted(self)
         images = self._load(X)
@@ -501,12 +529,14 @@ class FaceAnonymizer(
         out = [im.copy() for im in images]
         masks = [np.zeros(im.shape[:2], bool) for im in images]
         records, owner = self._extract(images)
-        chips = neighbors = distances = None
-        if len(owner):
+        chips = neighbors = distances = tries = passed = None
+        if self.method == "morph" and len(owner):
+            chips, neighbors, distances, masks, tries, passed = self._morph(
+                images, out, records, owner
+            )
+        elif len(owner):
             if self.method == "swap":
                 chips = self.swapper_.swap_chips(records.chips, target=self.donor)
-            elif self.method == "morph":
-                chips, neighbors, distances = self._morph(images, records, owner)
             else:
                 chips, neighbors = self._generate(records)
             masks = self._paste(out, chips, records, owner)
@@ -519,6 +549,8 @@ class FaceAnonymizer(
             chips=chips,
             neighbors=neighbors,
             donor_distances=distances,
+            tries=tries,
+            passed=passed,
         )
 
     def _obscure(self, images):
@@ -547,6 +579,8 @@ class FaceAnonymizer(
             chips=None,
             neighbors=None,
             donor_distances=None,
+            tries=None,
+            passed=None,
         )
 
     def _paste(self, out, chips, records, owner):

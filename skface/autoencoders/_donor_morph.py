@@ -19,6 +19,7 @@ No torch: dlib and OpenCV only.
 from __future__ import annotations
 
 import numpy as np
+from scipy.ndimage import gaussian_filter
 from sklearn.metrics.pairwise import euclidean_distances
 
 from ..alignment import piecewise_affine_warp
@@ -93,22 +94,29 @@ def choose_donors(
 def _combine(warped):
     """``(k, S, S, C)`` warped donors -> one ``(S, S, C)`` chip.
 
-    Two are averaged. From three on, each pixel is taken whole from the
-    donor whose brightness there is the median one: an outlier (a hand or
-    a microphone before one donor's face) is left out, and the colour
+    Two are averaged. From three on, each region is taken from the donor
+    whose brightness there is the median one: an outlier (a hand or a
+    microphone before one donor's face) is left out, and the colour
     channels are never mixed across donors (a per-channel median would
-    make colour blotches).
+    make colour blotches). The brightness is smoothed first (Gaussian,
+    sigma S/32) and the choice map softened (sigma S/64) so that the
+    chosen donor changes by regions with soft edges, not from pixel to
+    pixel (speckle).
     """
     if len(warped) < 3:
         return warped.mean(axis=0)
+    k, size = len(warped), warped.shape[1]
     brightness = warped.mean(axis=-1) if warped.ndim == 4 else warped  # (k, S, S)
-    order = np.argsort(brightness, axis=0, kind="stable")
-    middle = order[len(warped) // 2]  # (S, S): which donor
+    sigma = size / 32.0
+    smooth = gaussian_filter(brightness.astype(np.float64), (0, sigma, sigma))
+    order = np.argsort(smooth, axis=0, kind="stable")
+    middle = order[k // 2]  # (S, S): which donor
+    weights = (middle[None] == np.arange(k)[:, None, None]).astype(np.float64)
+    weights = gaussian_filter(weights, (0, sigma / 2, sigma / 2))
+    weights /= weights.sum(axis=0, keepdims=True)
     if warped.ndim == 4:
-        middle = middle[None, ..., None]
-    else:
-        middle = middle[None]
-    return np.take_along_axis(warped, middle, axis=0)[0]
+        weights = weights[..., None]
+    return (weights * warped).sum(axis=0).astype(warped.dtype)
 
 
 def morph_chips(chips, landmarks, pool_chips, pool_landmarks, donors):
@@ -116,7 +124,7 @@ def morph_chips(chips, landmarks, pool_chips, pool_landmarks, donors):
 
     ``chips`` ``(n, S, S, 3)`` and ``landmarks`` ``(n, P, 2)`` of the faces;
     ``pool_*`` of the donors (same chip size); ``donors`` ``(n, k)``
-    indices. Two donors are averaged; from three on, each pixel comes from
+    indices. Two donors are averaged; from three on, each region comes from
     the donor of median brightness there (:func:`_combine`), so that what
     covers one donor's face (a hand, a microphone) is left out. Returns
     chips in the dtype of ``chips``.

@@ -479,6 +479,7 @@ def anonymize(args):
         {
             "donor_distance": getattr(args, "donor_distance", 0.9),
             "n_donors": getattr(args, "n_donors", 1),
+            "max_tries": getattr(args, "max_tries", 1),
         },
     )
     used, written, n_faces = set(), 0, 0

@@ -182,6 +182,15 @@ def _build_parser():
         help="--method morph: donors combined per face (default 1)",
     )
     p.add_argument(
+        "--max-tries",
+        type=int,
+        default=1,
+        metavar="T",
+        help="--method morph: donor choices tried per face; above 1, each "
+        "result is checked (still detected, no longer matched by dlib's "
+        "recogniser) and a face that fails gets its next donor (default 1)",
+    )
+    p.add_argument(
         "--swapper",
         metavar="FILE",
         help="--method swap: a trained skface.generation.FaceSwapper saved "

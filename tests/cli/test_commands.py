@@ -446,10 +446,10 @@ def test_anonymize_morph_is_face_anonymizer(photos, tmp_path, capsys):
     # the morph's parameters reach FaceAnonymizer
     out2 = tmp_path / "anon2"
     argv2 = ["anonymize", "--quiet", src, "--out", str(out2), "--method", "morph"]
-    argv2 += ["--donors", str(donors), "--donor-distance", "0", "--n-donors", "3"]
-    assert main(argv2) == 0
+    argv2 += ["--donors", str(donors), "--donor-distance", "0", "--n-donors", "2"]
+    assert main(argv2 + ["--max-tries", "2"]) == 0
     anon3 = FaceAnonymizer(
-        method="morph", donor_distance=0.0, n_donors=3, on_missing="keep"
+        method="morph", donor_distance=0.0, n_donors=2, max_tries=2, on_missing="keep"
     ).fit(list(faces))
     np.testing.assert_array_equal(
         np.asarray(Image.open(out2 / "astro.png")), anon3.transform(X)[0]
@@ -462,6 +462,7 @@ def test_anonymize_morph_is_face_anonymizer(photos, tmp_path, capsys):
         ([], "--method morph needs --donors"),
         (["--donors", str(empty)], "found 0 donor faces"),
         (["--donors", str(donors), "--n-donors", "0"], "'n_donors' parameter"),
+        (["--donors", str(donors), "--max-tries", "0"], "'max_tries' parameter"),
     ]:
         code = main(argv + extra)
         err = capsys.readouterr().err
