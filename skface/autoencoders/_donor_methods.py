@@ -153,6 +153,14 @@ class _DonorMethodsMixin:
         donors = np.take_along_axis(candidates, cols, axis=1)
         distances = np.take_along_axis(candidate_d, cols, axis=1)
         passed = None if tries == 1 else best > 0
+        if passed is not None and not passed.all():
+            warnings.warn(
+                f"{int((~passed).sum())} of {n} faces passed no check in "
+                f"{tries} tries (still matched by dlib's recogniser, or no "
+                "longer found); anonymize(X).passed says which",
+                UserWarning,
+                stacklevel=3,
+            )
         return chips, donors, distances, masks, kept + 1, passed
 
     def _morph_faces(self, chips, records, candidates, which, t):

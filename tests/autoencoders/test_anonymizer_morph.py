@@ -279,7 +279,8 @@ def test_when_no_try_passes_the_best_one_is_kept(fitted, astronaut, monkeypatch)
 
     once = fitted.anonymize([astronaut])
     monkeypatch.setattr(FaceAnonymizer, "_morph_check", fake_check)
-    checked = clone_with(fitted, max_tries=3).anonymize([astronaut])
+    with pytest.warns(UserWarning, match="1 of 1 faces passed no check in 3 tries"):
+        checked = clone_with(fitted, max_tries=3).anonymize([astronaut])
     assert checked.tries.tolist() == [1] and checked.passed.tolist() == [False]
     np.testing.assert_array_equal(checked.neighbors, once.neighbors)
     np.testing.assert_array_equal(checked.images, once.images)
