@@ -18,6 +18,7 @@ from ._anonymization_report import SAME_PERSON_DISTANCE
 from ._donor_morph import (
     choose_donors,
     face_boxes_from_landmarks,
+    landmark_boxes,
     morph_chips,
     record_embeddings,
 )
@@ -135,9 +136,8 @@ class _DonorMethodsMixin:
             masks = self._repaste(out, images, masks, chips, records, owner, todo)
             if tries == 1:
                 break
-            check = np.isin(owner, owner[todo])
             score = np.full(n, -np.inf)
-            score[check] = self._morph_check(out, records, owner, embeddings, check)
+            score[todo] = self._morph_check(out, records, owner, embeddings, todo)
             better = todo & (score > best)
             best[better], best_try[better] = score[better], t
             todo &= score <= 0
@@ -221,14 +221,6 @@ class _DonorMethodsMixin:
             if len(pts) == 0:
                 continue
             here = owner[sel] == j
-            seen = np.column_stack(
-                [
-                    pts[..., 0].min(1),
-                    pts[..., 1].min(1),
-                    pts[..., 0].max(1),
-                    pts[..., 1].max(1),
-                ]
-            )
-            iou[here] = box_iou(boxes[here], seen).max(axis=1)
+            iou[here] = box_iou(boxes[here], landmark_boxes(pts)).max(axis=1)
         margin = np.minimum(distance - SAME_PERSON_DISTANCE, 1.0)
         return np.where(iou >= 0.5, margin, -1.0 - (0.5 - iou))

@@ -28,6 +28,7 @@ from ..alignment._transforms import apply_transform, invert_transform
 __all__ = [
     "choose_donors",
     "face_boxes_from_landmarks",
+    "landmark_boxes",
     "morph_chips",
     "record_embeddings",
 ]
@@ -40,15 +41,13 @@ def face_boxes_from_landmarks(records):
     if ok.any():
         inverse = invert_transform(records.transforms[ok])
         pts = apply_transform(inverse, records.landmarks[ok])  # photo (x, y)
-        boxes[ok] = np.column_stack(
-            [
-                pts[..., 0].min(1),
-                pts[..., 1].min(1),
-                pts[..., 0].max(1),
-                pts[..., 1].max(1),
-            ]
-        )
+        boxes[ok] = landmark_boxes(pts)
     return boxes
+
+
+def landmark_boxes(points):
+    """``(n, 4)`` boxes ``(left, top, right, bottom)`` around ``(n, P, 2)`` points."""
+    return np.concatenate([points.min(axis=1), points.max(axis=1)], axis=1)
 
 
 def record_embeddings(encoder, images, owner, records):
