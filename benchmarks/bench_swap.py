@@ -37,7 +37,14 @@ others)::
 
     python benchmarks/bench_swap.py [--epochs 60] [--width 32] [--n-latent 256]
         [--chip-size 64] [--section {quality,speed} ...] [--model PATH]
+        [--padding P] [--set KEY=VALUE ...] [--sharpen S ...] [--no-baselines]
         [--out benchmarks/out] [--device cpu] [--quick]
+
+``--padding`` is the training chips' margin (``FaceExtractor(padding=P)``;
+default: FaceSwapper's own, 0.1); ``--set`` passes other FaceSwapper
+parameters to a new model (``--set adversarial_weight=0.1``); ``--sharpen``
+scores the swapper's rows at several ``sharpen`` values (the unsharp
+masking of the drawn chips); ``--no-baselines`` scores the swapper only.
 
 ``--model`` evaluates a saved swapper (``FaceSwapper.save``) instead of
 training (with ``--resume``: after ``--epochs`` more epochs of warm-started
@@ -235,6 +242,8 @@ def quality(args, split):
             if args.lr is not None:  # e.g. a lower rate to settle the weights
                 swapper.set_params(lr=args.lr)
         else:
+            from skface.alignment import FaceExtractor
+
             swapper = FaceSwapper(
                 args.chip_size,
                 width=args.width,
@@ -243,10 +252,16 @@ def quality(args, split):
                 max_epochs=args.epochs,
                 batch_size=args.batch_size,
                 lr=args.lr,
+                extractor=(
+                    None
+                    if args.padding is None
+                    else FaceExtractor(padding=args.padding)
+                ),
                 device=args.device,
                 random_state=args.seed,
                 verbose=1,
             )
+            swapper.set_params(**args.set)
         t = time.perf_counter()
         swapper.fit(files, labels)
         fit_s, epochs = time.perf_counter() - t, args.epochs
@@ -277,10 +292,15 @@ def quality(args, split):
     for p, src in enumerate(PEOPLE):
         dst = PEOPLE[1 - p]
         sources, (boxes, L, _) = test[src], info[src]
-        res = swapper.swap(sources, target=dst)
-        swapped = list(res.images)
         common = (sources, boxes, L, p, gallery, test[dst], lm)
-        rows.append(score_swaps(f"{src} -> {dst}: FaceSwapper", swapped, *common))
+        for sharpen in args.sharpen or [swapper.sharpen]:
+            swapper.set_params(sharpen=sharpen)
+            swapped = list(swapper.swap(sources, target=dst).images)
+            name = f"{src} -> {dst}: FaceSwapper, sharpen={sharpen:g}"
+            rows.append(score_swaps(name, swapped, *common))
+        if args.no_baselines:
+            _panel(out_dir / f"swap_{src}_to_{dst}.png", sources[:8], swapped[:8])
+            continue
         rows.append(score_swaps(f"{src} -> {dst}: unchanged source", sources, *common))
         chips = np.clip(found_chips(swapper, split[dst][0][:200])[0].chips, 0, 1)
         pasted = list(mean_face_paste(swapper, sources, chips))
@@ -444,6 +464,19 @@ def format_table(rows):
     return "\n".join(lines)
 
 
+def _parse_value(item):
+    """``'key=value'`` -> ``(key, value)``, the value a Python literal if it is one."""
+    import ast
+
+    key, sep, value = item.partition("=")
+    if not sep or not key:
+        raise SystemExit(f"--set wants KEY=VALUE, got {item!r}")
+    try:
+        return key, ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        return key, value
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=str(PAIR))
@@ -479,9 +512,37 @@ def main(argv=None):
         default=1,
         help="the classical morph row: target photos averaged per face",
     )
+    parser.add_argument(
+        "--padding",
+        type=float,
+        default=None,
+        help="FaceExtractor padding of the training chips (margin around the "
+        "face); default: FaceSwapper's (0.1)",
+    )
+    parser.add_argument(
+        "--set",
+        nargs="+",
+        default=[],
+        metavar="KEY=VALUE",
+        help="other FaceSwapper parameters of a new model, e.g. adversarial_weight=0.1",
+    )
+    parser.add_argument(
+        "--sharpen",
+        type=float,
+        nargs="+",
+        default=None,
+        help="score the FaceSwapper rows at each of these sharpen values (the "
+        "panels show the last); default: the model's own",
+    )
+    parser.add_argument(
+        "--no-baselines",
+        action="store_true",
+        help="score the FaceSwapper rows only (no source, mean-face, morph, floor)",
+    )
     parser.add_argument("--out", default=str(HERE / "out"))
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
+    args.set = dict(_parse_value(item) for item in args.set)
     if not all((Path(args.data) / who).is_dir() for who in PEOPLE):
         print(f"deepfakes pair not found under {args.data}; nothing to do")
         return 0

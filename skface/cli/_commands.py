@@ -414,6 +414,10 @@ def _anonymizer(
         else:
             donor = list(fitted.classes_)  # a blend of everyone it knows
         params = {"swapper": FrozenEstimator(fitted), "donor": donor}
+        # the swapper's chip geometry (padding, alignment) with this detector
+        extractor = clone(fitted.extractor_).set_params(
+            landmark_extractor=extractor.landmark_extractor, n_jobs=1
+        )
     fit_on = _BLANK
     if method == "morph":
         fit_on = _donor_photos(donors)

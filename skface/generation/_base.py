@@ -329,9 +329,14 @@ class PhotoFrontEndMixin:
     before :class:`~skface.neural._base.BaseNeuralEstimator` in the bases.
     """
 
+    #: parameters of the default FaceExtractor (``extractor=None``)
+    _default_extractor_params: dict = {}
+
     def _fit_front_end(self, images):
         """``extractor_`` and ``reconstructor_`` (nothing learned in them)."""
-        extractor = FaceExtractor() if self.extractor is None else self.extractor
+        extractor = self.extractor
+        if extractor is None:
+            extractor = FaceExtractor(**self._default_extractor_params)
         self.extractor_ = clone(extractor).set_params(output_size=self._check_size())
         self.extractor_.fit(images)
         reconstructor = self.reconstructor

@@ -7,6 +7,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
+from scipy.ndimage import gaussian_filter
 from sklearn.base import TransformerMixin, _fit_context, clone
 from sklearn.frozen import FrozenEstimator
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
@@ -76,6 +77,19 @@ def feature_weight_map(masks, landmarks, *, outside=0.1, features=3.0):
             cv2.fillConvexPoly(part, np.round(hull).astype(np.int32), 1)
         w[i][part.astype(bool)] = np.float32(features)
     return w
+
+
+def _unsharp_mask(chips, amount, sigma):
+    """``chips + amount * (chips - blurred chips)``, clipped to ``[0, 1]``.
+
+    ``chips`` is ``(N, S, S, C)``; the blur is a Gaussian of ``sigma``
+    pixels over the two spatial axes. ``amount=0`` only clips.
+    """
+    chips = np.asarray(chips, dtype=np.float32)
+    if amount > 0:
+        blurred = gaussian_filter(chips, (0, sigma, sigma, 0), mode="nearest")
+        chips = chips + np.float32(amount) * (chips - blurred)
+    return np.clip(chips, 0, 1).astype(np.float32)
 
 
 class _SwapNet(MultiModuleNet):
@@ -249,7 +263,12 @@ class FaceSwapper(
         Size of the shared dense bottleneck (DeepFakes: 1024 at width 128).
     extractor : FaceExtractor, default=None
         Finds and aligns the faces, cloned (its ``output_size`` set to
-        ``chip_size``); None uses ``FaceExtractor()`` with dlib's 68 points.
+        ``chip_size``); None uses ``FaceExtractor(padding=0.1)`` with dlib's
+        68 points: a tight chip, brow to chin with a tenth of the face's
+        extent around it, as DeepFakes crops (the default padding of 0.25
+        spends a third of the chip's side on background and hair; measured
+        on the DeepFakes pair, the tight chip swaps better both ways, see
+        ``benchmarks/RESULTS.md``).
     reconstructor : FaceReconstructor, default=None
         Blends the swapped chips back into photos; None uses
         ``FaceReconstructor(blend='poisson', color_match='mean_std')``.
@@ -257,6 +276,16 @@ class FaceSwapper(
         Whom :meth:`transform` swaps every face to: one person (a label of
         ``y``), a list of people (the mean of their decoders' outputs) or a
         ``{label: weight}`` blend. None: the last of ``classes_``.
+    sharpen : float, default=2.0
+        Unsharp masking of the drawn chips before they are blended back:
+        ``chip + sharpen * (chip - blurred chip)``, the blur a Gaussian of
+        ``max(1, chip_size / 64)`` pixels (DeepFakes' converters offer the same
+        post-processing). The decoders draw soft faces after a short
+        training; sharpening them measurably raises dlib's recognition of
+        the target person (``benchmarks/RESULTS.md``). 0 returns the
+        decoders' output as is; use 0 with ``adversarial_weight > 0``
+        (the discriminator sharpens already, and sharpening on top
+        lowered recognition there). Not used by :meth:`score`.
     faces : {'all', 'largest'}, default='all'
         Swap every face of each photo, or only the largest.
     on_missing : {'raise', 'keep', 'whole'}, default='raise'
@@ -367,6 +396,7 @@ class FaceSwapper(
 
     _net_class = _SwapNet
     _fitted_attributes = ("classes_", "n_faces_fit_")
+    _default_extractor_params = {"padding": 0.1}
 
     _parameter_constraints: dict = {
         **BaseNeuralEstimator._parameter_constraints,
@@ -377,6 +407,7 @@ class FaceSwapper(
         "extractor": [HasMethods(["fit", "extract"]), None],
         "reconstructor": [HasMethods(["reconstruct"]), None],
         "target": "no_validation",
+        "sharpen": [Interval(Real, 0, None, closed="left")],
         "faces": [StrOptions({"all", "largest"})],
         "on_missing": [StrOptions({"keep", "raise", "whole"})],
         "loss": [StrOptions(set(SWAP_LOSSES))],
@@ -407,6 +438,7 @@ class FaceSwapper(
         extractor=None,
         reconstructor=None,
         target=None,
+        sharpen=2.0,
         faces="all",
         on_missing="raise",
         loss="ssim+l1",
@@ -443,6 +475,7 @@ class FaceSwapper(
         self.extractor = extractor
         self.reconstructor = reconstructor
         self.target = target
+        self.sharpen = sharpen
         self.faces = faces
         self.on_missing = on_missing
         self.loss = loss
@@ -553,7 +586,9 @@ class FaceSwapper(
                 f"warm_start continues training the same people {list(self.classes_)}"
                 f"; got {list(classes)}"
             )
-        extractor = FaceExtractor() if self.extractor is None else self.extractor
+        extractor = self.extractor
+        if extractor is None:
+            extractor = FaceExtractor(**self._default_extractor_params)
         extractor = clone(extractor).set_params(output_size=size)
         records, rows = _found_faces(
             extractor, images, "training images; they are skipped", stacklevel=4
@@ -654,7 +689,7 @@ class FaceSwapper(
         x = np.ascontiguousarray(np.clip(x, 0, 1).transpose(0, 3, 1, 2))
         w = np.repeat(weights[None], len(x), axis=0)
         out = self._forward(x, w, module="autoencoder").transpose(0, 2, 3, 1)
-        out = np.clip(out, 0, 1).astype(np.float32)
+        out = _unsharp_mask(out, float(self.sharpen), max(1.0, size / 64.0))
         result = []
         for im, o in zip(images, out):
             if im.shape[:2] != (size, size):

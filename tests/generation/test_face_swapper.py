@@ -1,5 +1,7 @@
 """FaceSwapper (DeepFakes) and FaceAnonymizer(method='swap')."""
 
+import copy
+
 import numpy as np
 import pytest
 
@@ -66,8 +68,11 @@ def test_swap_chips_targets_and_blends(fitted, faces):
     assert a.shape == chips.shape and a.dtype == np.float32
     assert not np.allclose(a, b)
     np.testing.assert_allclose(fitted.swap_chips(chips, target={"ann": 2.0}), a)
-    mean = fitted.swap_chips(chips, target=["ann", "bob"])
-    np.testing.assert_allclose(mean, 0.5 * (a + b), atol=1e-5)
+    # blends mix the decoders' outputs (before sharpening, which clips)
+    raw = copy.deepcopy(fitted).set_params(sharpen=0.0)
+    a0, b0 = (raw.swap_chips(chips, target=t) for t in ("ann", "bob"))
+    mean = raw.swap_chips(chips, target=["ann", "bob"])
+    np.testing.assert_allclose(mean, 0.5 * (a0 + b0), atol=1e-5)
     np.testing.assert_allclose(fitted.swap_chips(chips), b)  # default: last class
     with pytest.raises(ValueError, match="'carl' is not one of the trained"):
         fitted.swap_chips(chips, target="carl")
@@ -75,6 +80,33 @@ def test_swap_chips_targets_and_blends(fitted, faces):
         fitted.swap_chips(chips, target=[])
     with pytest.raises(ValueError, match=">= 0"):
         fitted.swap_chips(chips, target={"ann": -1})
+
+
+def test_sharpen_is_unsharp_masking_of_the_drawn_chips(fitted, faces):
+    from scipy.ndimage import gaussian_filter, laplace
+
+    assert fitted.sharpen == 2.0
+    chips = fitted.extractor_.transform(faces.images[:3])
+    raw = copy.deepcopy(fitted).set_params(sharpen=0.0).swap_chips(chips, "ann")
+    sharp = fitted.swap_chips(chips, target="ann")
+    sigma = max(1.0, fitted.chip_size / 64)
+    blurred = gaussian_filter(raw, (0, sigma, sigma, 0), mode="nearest")
+    expected = np.clip(raw + 2.0 * (raw - blurred), 0, 1)
+    np.testing.assert_allclose(sharp, expected, atol=1e-5)
+    assert sharp.min() >= 0 and sharp.max() <= 1
+    detail = [np.var(laplace(c.mean(axis=2))) for c in (raw, sharp)]
+    assert detail[1] > 1.3 * detail[0]  # more fine detail
+    # the photos get the sharpened faces
+    photos = copy.deepcopy(fitted).set_params(sharpen=0.0).transform(faces.images[:2])
+    assert not np.array_equal(photos, fitted.transform(faces.images[:2]))
+    with pytest.raises(ValueError, match="sharpen"):
+        FaceSwapper(sharpen=-1.0, **TINY).fit(faces.images, faces.target)
+
+
+def test_default_chip_is_tight(fitted):
+    # DeepFakes crops brow to chin; FaceExtractor's own default is 0.25
+    assert fitted.extractor_.padding == 0.1
+    assert fitted.extractor_.output_size == fitted.chip_size
 
 
 def test_bad_labels(faces):
