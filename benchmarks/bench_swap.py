@@ -464,19 +464,6 @@ def format_table(rows):
     return "\n".join(lines)
 
 
-def _parse_value(item):
-    """``'key=value'`` -> ``(key, value)``, the value a Python literal if it is one."""
-    import ast
-
-    key, sep, value = item.partition("=")
-    if not sep or not key:
-        raise SystemExit(f"--set wants KEY=VALUE, got {item!r}")
-    try:
-        return key, ast.literal_eval(value)
-    except (ValueError, SyntaxError):
-        return key, value
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=str(PAIR))
@@ -542,7 +529,10 @@ def main(argv=None):
     parser.add_argument("--out", default=str(HERE / "out"))
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
-    args.set = dict(_parse_value(item) for item in args.set)
+    sys.path.insert(0, str(HERE))
+    from bench_head_turn import parse_set  # KEY=VALUE, values as literals
+
+    args.set = parse_set(args.set)
     if not all((Path(args.data) / who).is_dir() for who in PEOPLE):
         print(f"deepfakes pair not found under {args.data}; nothing to do")
         return 0

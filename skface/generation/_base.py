@@ -332,11 +332,15 @@ class PhotoFrontEndMixin:
     #: parameters of the default FaceExtractor (``extractor=None``)
     _default_extractor_params: dict = {}
 
+    def _extractor_or_default(self):
+        """The ``extractor`` parameter, or this estimator's default one."""
+        if self.extractor is None:
+            return FaceExtractor(**self._default_extractor_params)
+        return self.extractor
+
     def _fit_front_end(self, images):
         """``extractor_`` and ``reconstructor_`` (nothing learned in them)."""
-        extractor = self.extractor
-        if extractor is None:
-            extractor = FaceExtractor(**self._default_extractor_params)
+        extractor = self._extractor_or_default()
         self.extractor_ = clone(extractor).set_params(output_size=self._check_size())
         self.extractor_.fit(images)
         reconstructor = self.reconstructor

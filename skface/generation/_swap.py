@@ -13,7 +13,6 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..alignment import FaceExtractor
 from ..autoencoders import FaceAnonymizer
 from ..base import ImageEstimatorMixin
 from ..metrics import ssim
@@ -586,10 +585,7 @@ class FaceSwapper(
                 f"warm_start continues training the same people {list(self.classes_)}"
                 f"; got {list(classes)}"
             )
-        extractor = self.extractor
-        if extractor is None:
-            extractor = FaceExtractor(**self._default_extractor_params)
-        extractor = clone(extractor).set_params(output_size=size)
+        extractor = clone(self._extractor_or_default()).set_params(output_size=size)
         records, rows = _found_faces(
             extractor, images, "training images; they are skipped", stacklevel=4
         )
