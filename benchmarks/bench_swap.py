@@ -37,14 +37,16 @@ others)::
 
     python benchmarks/bench_swap.py [--epochs 60] [--width 32] [--n-latent 256]
         [--chip-size 64] [--section {quality,speed} ...] [--model PATH]
-        [--padding P] [--set KEY=VALUE ...] [--sharpen S ...] [--no-baselines]
+        [--padding P] [--set KEY=VALUE ...] [--sharpen S ...]
+        [--flip-average {0,1} ...] [--no-baselines]
         [--out benchmarks/out] [--device cpu] [--quick]
 
 ``--padding`` is the training chips' margin (``FaceExtractor(padding=P)``;
 default: FaceSwapper's own, 0.1); ``--set`` passes other FaceSwapper
 parameters to a new model (``--set adversarial_weight=0.1``); ``--sharpen``
 scores the swapper's rows at several ``sharpen`` values (the unsharp
-masking of the drawn chips); ``--no-baselines`` scores the swapper only.
+masking of the drawn chips) and ``--flip-average 0 1`` without and with
+the test-time mirror averaging; ``--no-baselines`` scores the swapper only.
 
 ``--model`` evaluates a saved swapper (``FaceSwapper.save``) instead of
 training (with ``--resume``: after ``--epochs`` more epochs of warm-started
@@ -56,6 +58,7 @@ training on the same split); without it the trained model is saved to
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 import time
 import warnings
@@ -293,10 +296,14 @@ def quality(args, split):
         dst = PEOPLE[1 - p]
         sources, (boxes, L, _) = test[src], info[src]
         common = (sources, boxes, L, p, gallery, test[dst], lm)
-        for sharpen in args.sharpen or [swapper.sharpen]:
-            swapper.set_params(sharpen=sharpen)
+        flips = args.flip_average or [swapper.flip_average]
+        for flip, sharpen in itertools.product(
+            flips, args.sharpen or [swapper.sharpen]
+        ):
+            swapper.set_params(sharpen=sharpen, flip_average=bool(flip))
             swapped = list(swapper.swap(sources, target=dst).images)
             name = f"{src} -> {dst}: FaceSwapper, sharpen={sharpen:g}"
+            name += ", flip_average" if flip else ""
             rows.append(score_swaps(name, swapped, *common))
         if args.no_baselines:
             _panel(out_dir / f"swap_{src}_to_{dst}.png", sources[:8], swapped[:8])
@@ -525,6 +532,15 @@ def main(argv=None):
         "--no-baselines",
         action="store_true",
         help="score the FaceSwapper rows only (no source, mean-face, morph, floor)",
+    )
+    parser.add_argument(
+        "--flip-average",
+        type=int,
+        nargs="+",
+        choices=(0, 1),
+        default=None,
+        help="score the FaceSwapper rows with flip_average off (0) and/or on "
+        "(1), the test-time mirror averaging; default: the model's own",
     )
     parser.add_argument("--out", default=str(HERE / "out"))
     parser.add_argument("--quick", action="store_true")

@@ -81,8 +81,10 @@ print(f"data: {DATA}; people {[str(c) for c in swapper.classes_]}")
 # face swapped to the other person. The pose, the expression, the colours
 # at the face's edge and everything outside the face come from the source
 # photo; what is inside comes from the other person's decoder, trained on
-# tight chips (brow to chin) and sharpened before blending (the defaults
-# ``FaceExtractor(padding=0.1)`` and ``sharpen=2.0``). On a CPU budget the
+# tight chips (brow to chin), drawn from the chip and from its mirror image
+# and averaged, then sharpened before blending (the defaults
+# ``FaceExtractor(padding=0.1)``, ``flip_average=True`` and
+# ``sharpen=2.0``). On a CPU budget the
 # decoders are still soft: DeepFakes trains for days on a GPU.
 
 

@@ -103,6 +103,32 @@ def test_sharpen_is_unsharp_masking_of_the_drawn_chips(fitted, faces):
         FaceSwapper(sharpen=-1.0, **TINY).fit(faces.images, faces.target)
 
 
+def test_flip_average_is_the_mean_of_the_chip_and_its_mirror(fitted, faces):
+    assert fitted.flip_average is True
+    chips = fitted.extractor_.transform(faces.images[:3])
+    mirror = chips[:, :, ::-1]
+    plain = copy.deepcopy(fitted).set_params(flip_average=False, sharpen=0.0)
+    a = plain.swap_chips(chips, "ann")
+    b = plain.swap_chips(mirror, "ann")[:, :, ::-1]
+    assert not np.allclose(a, b, atol=1e-3)  # one pass is not mirror-symmetric
+    averaged = copy.deepcopy(fitted).set_params(sharpen=0.0)
+    np.testing.assert_allclose(
+        averaged.swap_chips(chips, "ann"), 0.5 * (a + b), atol=1e-5
+    )
+    # with sharpening too, mirroring the input mirrors the output exactly
+    out = fitted.swap_chips(chips, "ann")
+    np.testing.assert_allclose(
+        fitted.swap_chips(mirror, "ann"), out[:, :, ::-1], atol=1e-5
+    )
+    # and the photos get it
+    photos = (
+        copy.deepcopy(fitted).set_params(flip_average=False).transform(faces.images[:2])
+    )
+    assert not np.array_equal(photos, fitted.transform(faces.images[:2]))
+    with pytest.raises(ValueError, match="flip_average"):
+        FaceSwapper(flip_average="yes", **TINY).fit(faces.images, faces.target)
+
+
 def test_default_chip_is_tight(fitted):
     # DeepFakes crops brow to chin; FaceExtractor's own default is 0.25
     assert fitted.extractor_.padding == 0.1
