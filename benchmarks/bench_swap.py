@@ -15,7 +15,15 @@ Poisson blending) and scored, per face:
   is the *target* person (target: >= 0.9);
 * **landmark error**: dlib's 68 landmarks re-predicted on the swapped photo
   in the source's box vs the source's own, over the inter-ocular distance
-  (pose and expression kept; target: <= 0.06);
+  (pose and expression kept; target: <= 0.06); also split by the source's
+  mouth: ``error_open`` over the ``open_mouths`` faces whose inner lips are
+  more than 0.2 inter-ocular distances apart, ``error_rest`` over the
+  others (the script prints how many training faces of each person have
+  such a mouth: a decoder that never saw one cannot draw it); and by
+  region: ``error_jaw`` over the 17 jaw-line points (the face's outline,
+  which is the target's face shape and where the pasted face is blended
+  into the photo), ``error_inner`` over the other 51 (brows, eyes, nose,
+  mouth: the expression);
 * **KID x 1000**: :func:`skface.generation.face_kid` between the swapped
   photos and the target person's real held-out photos (lower is better;
   the floor row is the target's training photos against the same held-out
@@ -127,6 +135,24 @@ def _embed(images, boxes):
     return out
 
 
+OPEN_MOUTH = 0.2  # inner-lip gap over the inter-ocular distance
+
+
+def mouth_opening(L):
+    """Inner-lip gap of 68-point landmarks over the inter-ocular distance.
+
+    The mean distance between the upper inner lip (points 62-64, 1-based)
+    and the lower one (68-66) below it; about 0.0-0.1 for a closed or
+    smiling mouth, over ``OPEN_MOUTH`` = 0.2 for a wide-open one. NaN
+    where the landmarks are NaN.
+    """
+    from skface.metrics._landmarks import _interocular
+
+    L = np.asarray(L, dtype=float)
+    gap = np.linalg.norm(L[:, [61, 62, 63]] - L[:, [67, 66, 65]], axis=2).mean(1)
+    return gap / _interocular(L)
+
+
 def equal_count_kid(real, fake):
     """Face KID x 1000 on the first ``min(len(real), len(fake))`` of each."""
     from skface.generation import face_kid
@@ -151,13 +177,25 @@ def score_swaps(
         hits.append(g_person[keep][np.argmin(d)] != src_person)
     rows = np.flatnonzero(np.isfinite(src_L).all(axis=(1, 2)))
     L1 = lm.landmarks([swapped[i] for i in rows], boxes=src_boxes[rows])
-    err = np.linalg.norm(L1 - src_L[rows], axis=2).mean(1) / _interocular(src_L[rows])
+    iod = _interocular(src_L[rows])
+    per_point = np.linalg.norm(L1 - src_L[rows], axis=2) / iod[:, None]
+    err = per_point.mean(1)
     kid = equal_count_kid(target_real, swapped)
+    wide = mouth_opening(src_L[rows]) > OPEN_MOUTH
+
+    def mean(a):
+        return float(np.nanmean(a)) if np.isfinite(a).any() else float("nan")
+
     return {
         "row": name,
         "faces": int(ok.sum()),
         "retrieval": float(np.mean(hits)) if hits else float("nan"),
-        "landmark_error": float(np.nanmean(err)) if len(err) else float("nan"),
+        "landmark_error": mean(err),
+        "open_mouths": int(wide.sum()),
+        "error_open": mean(err[wide]),
+        "error_rest": mean(err[~wide]),
+        "error_jaw": mean(per_point[:, :17].mean(1)),
+        "error_inner": mean(per_point[:, 17:].mean(1)),
         "kid_x1000": float(kid),
     }
 
@@ -283,6 +321,15 @@ def quality(args, split):
     train_imgs = {who: load(split[who][0][: len(test[who])]) for who in PEOPLE}
     info = {who: _boxes_and_landmarks(test[who]) for who in PEOPLE}
     lm = info[PEOPLE[0]][2]
+    # what each decoder could learn: wide-open mouths among the faces found
+    counts = []
+    for who in PEOPLE:
+        train_L = _boxes_and_landmarks(load(split[who][0]))[1]
+        for part, L in (("train", train_L), ("test", info[who][1])):
+            L = L[np.isfinite(L).all(axis=(1, 2))]
+            n_open = int((mouth_opening(L) > OPEN_MOUTH).sum())
+            counts.append(f"{who} {part} {n_open} of {len(L)}")
+    print(f"mouths open > {OPEN_MOUTH} IOD: " + ", ".join(counts), flush=True)
     g_emb, g_person, g_index = [], [], []
     for p, who in enumerate(PEOPLE):
         e = _embed(test[who], info[who][0])
@@ -460,7 +507,18 @@ def speed(args, split, rounds=3, epochs=2, n_images=256):
 
 
 def format_table(rows):
-    cols = ("row", "faces", "retrieval", "landmark_error", "kid_x1000")
+    cols = (
+        "row",
+        "faces",
+        "retrieval",
+        "landmark_error",
+        "open_mouths",
+        "error_open",
+        "error_rest",
+        "error_jaw",
+        "error_inner",
+        "kid_x1000",
+    )
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for r in rows:
         cells = []
