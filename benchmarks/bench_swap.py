@@ -31,7 +31,11 @@ Poisson blending) and scored, per face:
 
 Baselines, scored the same way: the unchanged source photo, and the
 target's mean face (the mean of the target's training chips) pasted into
-each source photo by the same extractor and reconstructor.
+each source photo by the same extractor and reconstructor. Always scored:
+each held-out face drawn by its *own* person's decoder (the autoencoder's
+reconstruction, the floor under the swap's landmark error; retrieval then
+counts the source person as the hit, and KID compares with the source's
+training photos).
 
 ``--section speed``: training images/s of ``FaceSwapper.fit`` (epochs timed
 by a callback) against a plain PyTorch loop doing the same work on fresh
@@ -162,10 +166,26 @@ def equal_count_kid(real, fake):
 
 
 def score_swaps(
-    name, swapped, sources, src_boxes, src_L, src_person, gallery, target_real, lm
+    name,
+    swapped,
+    sources,
+    src_boxes,
+    src_L,
+    src_person,
+    gallery,
+    target_real,
+    lm,
+    target_person=None,
 ):
-    """One row of the table for photos swapped from one person to the other."""
+    """One row of the table for photos swapped from one person to the other.
+
+    ``target_person`` (default: the other person) is whom retrieval counts
+    as a hit; the source person for the own-decoder rows.
+    """
     from skface.metrics._landmarks import _interocular
+
+    if target_person is None:
+        target_person = 1 - src_person
 
     g_emb, g_person, g_index = gallery
     emb = _embed(swapped, src_boxes)
@@ -174,7 +194,7 @@ def score_swaps(
     for i in np.flatnonzero(ok):
         keep = ~((g_index[:, 0] == src_person) & (g_index[:, 1] == i))
         d = np.linalg.norm(g_emb[keep] - emb[i], axis=1)
-        hits.append(g_person[keep][np.argmin(d)] != src_person)
+        hits.append(g_person[keep][np.argmin(d)] == target_person)
     rows = np.flatnonzero(np.isfinite(src_L).all(axis=(1, 2)))
     L1 = lm.landmarks([swapped[i] for i in rows], boxes=src_boxes[rows])
     iod = _interocular(src_L[rows])
@@ -352,6 +372,24 @@ def quality(args, split):
             name = f"{src} -> {dst}: FaceSwapper, sharpen={sharpen:g}"
             name += ", flip_average" if flip else ""
             rows.append(score_swaps(name, swapped, *common))
+        # the source's own decoder: the autoencoder's reconstruction error,
+        # the floor under the swap's (KID against the source's training
+        # photos, not the held-out photos reconstructed)
+        own = list(swapper.swap(sources, target=src).images)
+        rows.append(
+            score_swaps(
+                f"{src} -> {src}: FaceSwapper, own decoder (reconstruction)",
+                own,
+                sources,
+                boxes,
+                L,
+                p,
+                gallery,
+                train_imgs[src],
+                lm,
+                target_person=p,
+            )
+        )
         if args.no_baselines:
             _panel(out_dir / f"swap_{src}_to_{dst}.png", sources[:8], swapped[:8])
             continue
