@@ -378,7 +378,9 @@ def quality(args, split):
         own = list(swapper.swap(sources, target=src).images)
         rows.append(
             score_swaps(
-                f"{src} -> {src}: FaceSwapper, own decoder (reconstruction)",
+                f"{src} -> {src}: FaceSwapper, own decoder (reconstruction), "
+                f"sharpen={swapper.sharpen:g}"
+                + (", flip_average" if swapper.flip_average else ""),
                 own,
                 sources,
                 boxes,
