@@ -369,8 +369,7 @@ def quality(args, split):
         ):
             swapper.set_params(sharpen=sharpen, flip_average=bool(flip))
             swapped = list(swapper.swap(sources, target=dst).images)
-            name = f"{src} -> {dst}: FaceSwapper, sharpen={sharpen:g}"
-            name += ", flip_average" if flip else ""
+            name = f"{src} -> {dst}: FaceSwapper, {_settings(swapper)}"
             rows.append(score_swaps(name, swapped, *common))
         # the source's own decoder: the autoencoder's reconstruction error,
         # the floor under the swap's (KID against the source's training
@@ -379,8 +378,7 @@ def quality(args, split):
         rows.append(
             score_swaps(
                 f"{src} -> {src}: FaceSwapper, own decoder (reconstruction), "
-                f"sharpen={swapper.sharpen:g}"
-                + (", flip_average" if swapper.flip_average else ""),
+                + _settings(swapper),
                 own,
                 sources,
                 boxes,
@@ -425,6 +423,12 @@ def quality(args, split):
             morphed[:8],
         )
     return rows
+
+
+def _settings(swapper):
+    """The drawing settings a row of the table was scored with."""
+    text = f"sharpen={swapper.sharpen:g}"
+    return text + (", flip_average" if swapper.flip_average else "")
 
 
 def _panel(path, *rows_of_images):
