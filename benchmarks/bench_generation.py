@@ -83,6 +83,20 @@ others on a shared machine); the panel costs a few minutes per row at
 ``--quick`` (smoke test, 2-3 minutes of CPU): 200 training faces, 20 s per
 model, ``N = 100``, tiny widths, 2 one-epoch throughput rounds of 4
 batches.
+
+On a GPU machine without ``../shared`` (and without dlib's 68-point
+model, which the panel's landmark error needs): ``--export-data FILE.npz``
+writes the resized faces (JPEG, quality 95) and their landmarks to one
+file here; ``--data FILE.npz`` reads it there; ``--no-panel
+--save-samples`` trains, samples and writes ``<model>_samples.npz``
+(uint8) without scoring; back here, ``--score-samples`` scores those
+samples against the original held-out faces (same ``--seed`` and
+``--n-samples``)::
+
+    python benchmarks/bench_generation.py --export-data data.npz
+    python3 benchmarks/bench_generation.py --gpu --data data.npz --section panel \
+        --no-panel --save-samples --no-save --minutes 5 --out DIR       # GPU
+    python benchmarks/bench_generation.py --score-samples --section panel --out DIR
 """
 
 from __future__ import annotations
@@ -165,6 +179,54 @@ def split_indices(n_files, n_train, n_reference, seed=0):
 
 def as_float(images):
     return np.asarray(images, dtype=np.float32) / 255.0
+
+
+def export_archive(path, images, names, landmarks, quality=95):
+    """Write the resized faces and their landmarks to one ``.npz`` file.
+
+    For a machine that has no ``../shared`` (a lent GPU machine): each face
+    is stored as a JPEG (``quality``, no chroma subsampling; about 3 kB a
+    64 px face, against 12 kB raw), the bytes concatenated in ``jpeg`` with
+    their ``offsets``; ``names`` keeps the sorted file names (so the split
+    is the same) and ``landmarks`` the ``(n, 68, 2)`` dlib landmarks.
+    """
+    import io
+
+    from PIL import Image
+
+    chunks = []
+    for image in images:
+        buffer = io.BytesIO()
+        Image.fromarray(np.asarray(image)).save(
+            buffer, format="JPEG", quality=quality, subsampling=0
+        )
+        chunks.append(np.frombuffer(buffer.getvalue(), dtype=np.uint8))
+    offsets = np.cumsum([0] + [len(c) for c in chunks])
+    np.savez(
+        path,
+        jpeg=np.concatenate(chunks),
+        offsets=offsets,
+        names=np.asarray(names),
+        landmarks=np.asarray(landmarks, dtype=np.float32),
+    )
+
+
+def read_archive(path):
+    """``(images uint8 (n, S, S, 3), names, landmarks)`` of :func:`export_archive`."""
+    import io
+
+    from PIL import Image
+
+    with np.load(path) as archive:
+        jpeg, offsets = archive["jpeg"], archive["offsets"]
+        names, landmarks = list(archive["names"]), archive["landmarks"]
+    images = np.stack(
+        [
+            np.asarray(Image.open(io.BytesIO(jpeg[a:b].tobytes())).convert("RGB"))
+            for a, b in zip(offsets[:-1], offsets[1:])
+        ]
+    )
+    return images, names, landmarks.astype(np.float64)
 
 
 # ----------------------------------------------------------------------
@@ -499,6 +561,8 @@ def run_model(name, spec, settings, data, args, panel):
             f"{len(rows)} held-out used)"
         )
     reference = reference[rows]
+    if args.score_samples:
+        return score_saved_samples(name, reference, rows, lm_ref, args, panel)
     saved = Path(args.out) / f"{name}.safetensors"
     before = 0
     if args.resume and saved.exists():
@@ -554,6 +618,40 @@ def run_model(name, spec, settings, data, args, panel):
         "train s": round(seconds),
         "sample s": round(sample_s, 1),
     }
+    if args.save_samples:  # uint8, as the real faces are
+        np.savez_compressed(
+            out / f"{name}_samples.npz",
+            samples=(np.clip(fake, 0, 1) * 255).round().astype(np.uint8),
+            rows=rows,
+            row=np.asarray(repr({**row, "device": str(est.net_.device)})),
+        )
+    if panel is not None:
+        row.update(panel(fake, rows, lm_ref))
+    return row
+
+
+def score_saved_samples(name, reference, rows, lm_ref, args, panel):
+    """The panel row of the samples a ``--save-samples`` run wrote in ``--out``.
+
+    The samples are scored against the same held-out faces (``rows`` must
+    match the run's: the same ``--seed`` and landmarks) and get a grid.
+    """
+    import ast
+
+    path = Path(args.out) / f"{name}_samples.npz"
+    if not path.exists():
+        print(f"\n({name}: no {path}: skipped)")
+        return None
+    with np.load(path) as saved:
+        fake = saved["samples"].astype(np.float32) / 255.0
+        saved_rows, row = saved["rows"], ast.literal_eval(str(saved["row"]))
+    if not np.array_equal(saved_rows, rows):
+        raise ValueError(
+            f"{path} was sampled for other held-out faces than this run's "
+            "(another --seed, --n-samples or landmarks)"
+        )
+    print(f"\n({name}: scoring {len(fake)} samples from {path}: {row})")
+    save_grid(fake, reference, Path(args.out) / f"{name}_grid.png")
     if panel is not None:
         row.update(panel(fake, rows, lm_ref))
     return row
@@ -966,6 +1064,27 @@ def main(argv=None):
         action="store_true",
         help="models only: skip the real floor, PCA and noise rows",
     )
+    parser.add_argument(
+        "--export-data",
+        metavar="FILE.npz",
+        help="write the resized faces (JPEG) and their landmarks to one file "
+        "for --data on a machine without ../shared, and stop",
+    )
+    parser.add_argument(
+        "--no-panel",
+        action="store_true",
+        help="train, sample and save only (no dlib panel, no baselines)",
+    )
+    parser.add_argument(
+        "--save-samples",
+        action="store_true",
+        help="also write each model's samples to --out/<model>_samples.npz",
+    )
+    parser.add_argument(
+        "--score-samples",
+        action="store_true",
+        help="no training: score the samples a --save-samples run left in --out",
+    )
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
@@ -995,19 +1114,28 @@ def main(argv=None):
         f"device {args.device}, {kind} settings, {args.minutes:.3g} min per model, "
         f"N={args.n_samples}, {args.image_size}x{args.image_size})"
     )
-    if not Path(args.data).is_dir():
+    archive = Path(args.data).suffix == ".npz" and Path(args.data).is_file()
+    if not Path(args.data).is_dir() and not archive:
         print(f"\n({args.data} not found: UTKFace benchmark skipped)")
         return 0
     total = time.perf_counter()
-    n_files = len(utkface_paths(args.data))
+    memo = {}
+    if archive:  # faces and landmarks written by --export-data
+        images, stems, memo["points"] = read_archive(args.data)
+        if images.shape[1] != args.image_size:
+            parser.error(f"{args.data} holds {images.shape[1]} px faces")
+        n_files = len(stems)
+    else:
+        n_files = len(utkface_paths(args.data))
     train_idx, ref_idx = split_indices(n_files, n_train, n_ref, args.seed)
-    images = load_utkface(
-        args.data,
-        args.image_size,
-        args.cache_dir,
-        indices=np.concatenate([train_idx, ref_idx]) if args.quick else None,
-    )
-    if args.quick:  # only these faces were read, in this order
+    if not archive:
+        images = load_utkface(
+            args.data,
+            args.image_size,
+            args.cache_dir,
+            indices=np.concatenate([train_idx, ref_idx]) if args.quick else None,
+        )
+    if args.quick and not archive:  # only these faces were read, in this order
         train_idx, ref_idx = np.arange(n_train), np.arange(n_train, n_train + n_ref)
     train, reference = np.asarray(images[train_idx]), np.asarray(images[ref_idx])
     print(
@@ -1019,8 +1147,6 @@ def main(argv=None):
         lm_cache = Path(args.cache_dir).expanduser()
         lm_cache = lm_cache / f"utkface_{args.image_size}_landmarks.npy"
 
-    memo = {}
-
     def landmarks():
         """Landmarks of the training and held-out faces (conditional models)."""
         if "points" not in memo:
@@ -1028,6 +1154,18 @@ def main(argv=None):
         return memo["points"][train_idx], memo["points"][ref_idx]
 
     data = {"train": train, "reference": reference, "landmarks": landmarks}
+    if args.export_data:
+        if args.quick or archive:
+            parser.error("--export-data needs the whole folder (no --quick)")
+        points = face_landmarks(images, lm_cache, args.n_jobs)
+        stems = [Path(p).name for p in utkface_paths(args.data)]
+        export_archive(args.export_data, images, stems, points)
+        size = Path(args.export_data).stat().st_size / 2**20
+        print(
+            f"\n({len(images)} faces and landmarks written to {args.export_data}, "
+            f"{size:.1f} MiB)"
+        )
+        return 0
     failed = []
     if "panel" in args.section:
         failed += panel_section(args, names, kind, extra, data)
@@ -1063,8 +1201,10 @@ def panel_section(args, names, kind, extra, data):
     n = args.n_samples
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    report = report_function()
-    if report is None:
+    report = None if args.no_panel else report_function()
+    if args.no_panel:
+        print("\n(--no-panel: training, samples and grids only)")
+    elif report is None:
         print(
             "\n(face_generation_report not found in skface.generation._quality "
             "or skface.metrics: training and samples only, no panel)"
@@ -1088,7 +1228,7 @@ def panel_section(args, names, kind, extra, data):
     fakes[f"mean face + noise (per-pixel std, mean {sigma:.3f})"] = noise
     save_grid(fakes["PCA(64) samples"], ref, out / "pca_grid.png")
     save_grid(noise, ref, out / "noise_grid.png")
-    if args.no_baselines:
+    if args.no_baselines or args.score_samples:
         fakes = {}
     for label, fake in fakes.items() if panel is not None else ():
         try:
@@ -1107,10 +1247,14 @@ def panel_section(args, names, kind, extra, data):
             continue
         if row is not None:
             rows.append(row)
+    budget = (
+        "samples of an earlier --save-samples run"
+        if args.score_samples
+        else f"{args.minutes:.3g} min per model, device {args.device}"
+    )
     title = (
         f"Face-quality panel vs {len(ref)} held-out UTKFace faces, N={n}, "
-        f"{args.image_size}x{args.image_size} ({args.minutes:.3g} min per model, "
-        f"device {args.device})"
+        f"{args.image_size}x{args.image_size} ({budget})"
     )
     print_table(rows, title)
     print(f"\n(grids and saved models in {out})")

