@@ -9,6 +9,7 @@ import numpy as np
 import torch
 from scipy.ndimage import gaussian_filter
 from sklearn.base import TransformerMixin, _fit_context, clone
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.frozen import FrozenEstimator
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
@@ -76,6 +77,24 @@ def feature_weight_map(masks, landmarks, *, outside=0.1, features=3.0):
             cv2.fillConvexPoly(part, np.round(hull).astype(np.int32), 1)
         w[i][part.astype(bool)] = np.float32(features)
     return w
+
+
+def _collapse(losses, factor=1.5, patience=2):
+    """``(best, best_epoch, last)`` when training has collapsed, else None.
+
+    Collapsed: each of the last ``patience`` epoch losses is above
+    ``factor`` times the best loss of the epochs before them (an
+    autoencoder whose output saturated jumps to a plateau: 0.42 -> 0.84 in
+    ``bench_swap`` at 128 px and lr 5e-4). Epochs are numbered from 1.
+    """
+    losses = [float(v) for v in losses]
+    if len(losses) <= patience:
+        return None
+    before, recent = losses[:-patience], losses[-patience:]
+    best = min(before)
+    if all(v > factor * best for v in recent):
+        return best, before.index(best) + 1, recent[-1]
+    return None
 
 
 def _unsharp_mask(chips, amount, sigma):
@@ -335,7 +354,11 @@ class FaceSwapper(
         Width of the discriminator.
     lr : float, default=5e-4
         Learning rate of the autoencoder (DeepFakes: 5e-5 with Adam at a
-        batch size of 64, for days; this is faster for small budgets).
+        batch size of 64, for days; this is faster for small budgets). For
+        ``chip_size=128`` use ``2e-4``: at 5e-4 a 128 px model collapsed
+        (its output saturated; ``benchmarks/RESULTS.md``). ``fit`` warns
+        with a :class:`~sklearn.exceptions.ConvergenceWarning` when the
+        reconstruction loss jumps to 1.5 times its best and stays there.
     lr_discriminator : float, default=None
         Learning rate of the discriminator (None: ``lr``).
     betas : tuple of float, default=(0.5, 0.999)
@@ -626,9 +649,30 @@ class FaceSwapper(
                 means = 0.5 * (means + means[:, :, ::-1])
             self._mean_faces = np.ascontiguousarray(means.transpose(0, 3, 1, 2))
         try:
-            return self._fit_net(data, identity[rows].astype(np.int64))
+            self._fit_net(data, identity[rows].astype(np.int64))
         finally:
             self.__dict__.pop("_mean_faces", None)
+        self._warn_if_collapsed()
+        return self
+
+    def _warn_if_collapsed(self):
+        """A ConvergenceWarning when the reconstruction loss jumped and stayed."""
+        rows = list(self.net_.history)
+        key = "train_loss"
+        if any("reconstruction_loss" in row for row in rows):
+            key = "reconstruction_loss"  # without the adversarial term's swings
+        found = _collapse([row[key] for row in rows if key in row])
+        if found is not None:
+            best, epoch, last = found
+            warnings.warn(
+                f"FaceSwapper's training has collapsed: the {key} rose from "
+                f"{best:.3f} (epoch {epoch}) to {last:.3f} and stayed there for the "
+                f"last epochs (the decoders' output saturated). Fit again from "
+                f"scratch with a lower lr than {self.lr!r} (2e-4 trains 128 px chips "
+                "steadily where 5e-4 collapsed).",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
 
     def __sklearn_is_fitted__(self):
         return getattr(self, "net_", None) is not None and hasattr(self, "classes_")

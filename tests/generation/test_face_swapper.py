@@ -1,6 +1,7 @@
 """FaceSwapper (DeepFakes) and FaceAnonymizer(method='swap')."""
 
 import copy
+import warnings
 
 import numpy as np
 import pytest
@@ -279,3 +280,39 @@ def test_save_load_keeps_a_custom_extractor(faces, tmp_path):
         again.transform(faces.images[:2], target="ann"),
         sw.transform(faces.images[:2], target="ann"),
     )
+
+
+def test_collapse_rule():
+    from skface.generation._swap import _collapse
+
+    # bench_swap at 128 px and lr 5e-4: a plateau at twice the best loss
+    assert _collapse([0.44, 0.42, 0.416, 0.84, 0.84]) == (0.416, 3, 0.84)
+    assert _collapse([0.44, 0.42, 0.40, 0.39]) is None  # learning
+    assert _collapse([0.44, 0.42, 0.84, 0.40]) is None  # one bad epoch
+    assert _collapse([0.44, 0.90]) is None  # too short to tell
+    assert _collapse([0.30, 0.44, 0.44], factor=1.5) is None  # below 1.5x
+
+
+def _saturate_after(n_epochs):
+    """A skorch callback that makes the loss jump after ``n_epochs`` (a collapse)."""
+    from skorch.callbacks import Callback
+
+    class Saturate(Callback):
+        def on_epoch_end(self, net, **kwargs):
+            jumped = len(net.history) > n_epochs
+            net.history.record("reconstruction_loss", 0.9 if jumped else 0.3)
+
+    return Saturate()
+
+
+def test_fit_warns_when_the_training_collapses(faces):
+    from sklearn.exceptions import ConvergenceWarning
+
+    swap = FaceSwapper(**{**TINY, "max_epochs": 4, "callbacks": [_saturate_after(2)]})
+    with pytest.warns(ConvergenceWarning, match=r"rose from 0\.300 \(epoch 1\)"):
+        swap.fit(faces.images, faces.target)
+    # a run that learns does not warn
+    steady = FaceSwapper(**{**TINY, "max_epochs": 3})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        steady.fit(faces.images, faces.target)
