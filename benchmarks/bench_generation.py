@@ -1124,19 +1124,19 @@ def main(argv=None):
         images, stems, memo["points"] = read_archive(args.data)
         if images.shape[1] != args.image_size:
             parser.error(f"{args.data} holds {images.shape[1]} px faces")
-        n_files = len(stems)
+        train_idx, ref_idx = split_indices(len(stems), n_train, n_ref, args.seed)
     else:
-        n_files = len(utkface_paths(args.data))
-    train_idx, ref_idx = split_indices(n_files, n_train, n_ref, args.seed)
-    if not archive:
+        stems = [Path(p).name for p in utkface_paths(args.data)]
+        train_idx, ref_idx = split_indices(len(stems), n_train, n_ref, args.seed)
         images = load_utkface(
             args.data,
             args.image_size,
             args.cache_dir,
             indices=np.concatenate([train_idx, ref_idx]) if args.quick else None,
         )
-    if args.quick and not archive:  # only these faces were read, in this order
-        train_idx, ref_idx = np.arange(n_train), np.arange(n_train, n_train + n_ref)
+        if args.quick:  # only these faces were read, in this order
+            train_idx = np.arange(n_train)
+            ref_idx = np.arange(n_train, n_train + n_ref)
     train, reference = np.asarray(images[train_idx]), np.asarray(images[ref_idx])
     print(
         f"\nUTKFace ({args.data}): {len(train)} training faces, {len(reference)} "
@@ -1156,9 +1156,11 @@ def main(argv=None):
     data = {"train": train, "reference": reference, "landmarks": landmarks}
     if args.export_data:
         if args.quick or archive:
-            parser.error("--export-data needs the whole folder (no --quick)")
+            parser.error(
+                "--export-data reads the whole UTKFace folder (not --quick, not "
+                "an .npz file)"
+            )
         points = face_landmarks(images, lm_cache, args.n_jobs)
-        stems = [Path(p).name for p in utkface_paths(args.data)]
         export_archive(args.export_data, images, stems, points)
         size = Path(args.export_data).stat().st_size / 2**20
         print(
@@ -1220,15 +1222,17 @@ def panel_section(args, names, kind, extra, data):
         if report is None
         else Panel(report, data["reference"], args.n_jobs, cache=cache)
     )
-    fakes = {
-        "real floor: training faces": train_f[:n],
-        "PCA(64) samples": pca_faces(train_f, n, seed=args.seed),
-    }
-    noise, sigma = noise_faces(train_f, n, seed=args.seed)
-    fakes[f"mean face + noise (per-pixel std, mean {sigma:.3f})"] = noise
-    save_grid(fakes["PCA(64) samples"], ref, out / "pca_grid.png")
-    save_grid(noise, ref, out / "noise_grid.png")
-    if args.no_baselines or args.score_samples:
+    fakes = {}
+    if not (args.no_panel or args.score_samples):  # the baselines' rows and grids
+        fakes = {
+            "real floor: training faces": train_f[:n],
+            "PCA(64) samples": pca_faces(train_f, n, seed=args.seed),
+        }
+        noise, sigma = noise_faces(train_f, n, seed=args.seed)
+        fakes[f"mean face + noise (per-pixel std, mean {sigma:.3f})"] = noise
+        save_grid(fakes["PCA(64) samples"], ref, out / "pca_grid.png")
+        save_grid(noise, ref, out / "noise_grid.png")
+    if args.no_baselines:
         fakes = {}
     for label, fake in fakes.items() if panel is not None else ():
         try:

@@ -667,7 +667,7 @@ class FaceSwapper(
             warnings.warn(
                 f"FaceSwapper's training has collapsed: the {key} rose from "
                 f"{best:.3f} (epoch {epoch}) to {last:.3f} and stayed there for the "
-                f"last epochs (the decoders' output saturated). Fit again from "
+                "last epochs (the decoders' output saturated). Fit again from "
                 f"scratch with a lower lr than {self.lr!r} (2e-4 trains 128 px chips "
                 "steadily where 5e-4 collapsed).",
                 ConvergenceWarning,
