@@ -63,6 +63,9 @@ Methods (``--methods``):
     donor: the blend ``['trump', 'cage']`` and each alone (their
     ``fit_s`` is that one training, shared by all sets). Skipped with
     "FaceSwapper not available" while :mod:`skface.generation` has none.
+    ``--swapper FILE`` loads that swapper instead of training (or saves
+    the one trained there); ``--swap-landmark-warp 0 0.25`` scores the
+    swap rows at each ``landmark_warp``.
 
 Columns per (set, method): ``n_faces`` (faces in the originals),
 ``identity_change`` (share of faces whose dlib embedding distance to the
@@ -97,6 +100,7 @@ others)::
         [--morph-pool 400] [--morph-blend alpha|poisson]
         [--epochs-dlib 60] [--epochs-olivetti 60] [--epochs-utk 40]
         [--utk-train 400] [--gan-epochs 40] [--swap-epochs 30]
+        [--swapper FILE] [--swap-landmark-warp W ...]
 
 ``--quick``: a few faces per set, 2 epochs, to check that it runs (about
 2.5 minutes on one core).
@@ -105,6 +109,7 @@ others)::
 from __future__ import annotations
 
 import argparse
+import copy
 import sys
 import time
 import traceback
@@ -562,25 +567,32 @@ def train_swapper(sets, pair_dir, epochs, quick):
     return sw, time.perf_counter() - t
 
 
-def run_swap(fs, swapper, fit_s):
+def run_swap(fs, swapper, fit_s, warps=None):
     from sklearn.frozen import FrozenEstimator
 
     from skface.autoencoders import FaceAnonymizer
 
     rows = []
-    for donor in (list(DONORS), *DONORS):
-        anon = FaceAnonymizer(
-            method="swap",
-            swapper=FrozenEstimator(swapper),
-            donor=donor,
-            on_missing=fs.on_missing,
-        )
-        anon.fit(fs.images[:1])
-        t = time.perf_counter()
-        res = anon.anonymize(fs.images)
-        anon_s = time.perf_counter() - t
-        what = "+".join(donor) if isinstance(donor, list) else donor
-        rows.append((f"swap to {what}", _as_list(res.images), res.masks, fit_s, anon_s))
+    for warp in warps or [None]:
+        if warp is not None:  # a copy with another landmark_warp
+            swapper = copy.deepcopy(swapper).set_params(landmark_warp=warp)
+        for donor in (list(DONORS), *DONORS):
+            anon = FaceAnonymizer(
+                method="swap",
+                swapper=FrozenEstimator(swapper),
+                donor=donor,
+                on_missing=fs.on_missing,
+            )
+            anon.fit(fs.images[:1])
+            t = time.perf_counter()
+            res = anon.anonymize(fs.images)
+            anon_s = time.perf_counter() - t
+            what = "+".join(donor) if isinstance(donor, list) else donor
+            if warp is not None:
+                what += f", landmark_warp={warp:g}"
+            rows.append(
+                (f"swap to {what}", _as_list(res.images), res.masks, fit_s, anon_s)
+            )
     return rows
 
 
@@ -733,10 +745,17 @@ def run(args):
         elif donor_faces(args.pair, True) is None:
             print(f"(swap: the DeepFakes pair is not in {args.pair}; skipped)")
         else:
-            swapper, swap_fit_s = train_swapper(
-                sets, args.pair, args.swap_epochs, args.quick
-            )
-            print(f"(FaceSwapper trained in {swap_fit_s:.0f} s)", flush=True)
+            saved = Path(args.swapper) if args.swapper else None
+            if saved is not None and saved.exists():
+                swapper = swapper_class().load(saved, device="cpu")
+                print(f"(FaceSwapper loaded from {saved})", flush=True)
+            else:
+                swapper, swap_fit_s = train_swapper(
+                    sets, args.pair, args.swap_epochs, args.quick
+                )
+                print(f"(FaceSwapper trained in {swap_fit_s:.0f} s)", flush=True)
+                if saved is not None:
+                    swapper.save(saved)
     morph_pool = None
     if "morph" in args.methods and args.morph_donors == "utkface":
         morph_pool = morph_donors(args.utkface, 40 if args.quick else args.morph_pool)
@@ -772,7 +791,7 @@ def run(args):
                 elif method == "swap":
                     if swapper is None:
                         continue
-                    outputs = run_swap(fs, swapper, swap_fit_s)
+                    outputs = run_swap(fs, swapper, swap_fit_s, args.swap_landmark_warp)
                 else:
                     raise ValueError(f"unknown method {method!r}")
             except Exception:
@@ -858,6 +877,20 @@ def parse_args(argv=None):
     parser.add_argument("--utk-train", type=int, default=400)
     parser.add_argument("--gan-epochs", type=int, default=40)
     parser.add_argument("--swap-epochs", type=int, default=30)
+    parser.add_argument(
+        "--swapper",
+        default=None,
+        help="swap: load the FaceSwapper from this file if it exists, else "
+        "train it and save it there",
+    )
+    parser.add_argument(
+        "--swap-landmark-warp",
+        type=float,
+        nargs="+",
+        default=None,
+        help="swap: rows at each of these landmark_warp values (default: the "
+        "swapper's own)",
+    )
     parser.add_argument("--olivetti", default=str(OLIVETTI))
     parser.add_argument("--dlib-faces", default=str(DLIB_FACES))
     parser.add_argument("--utkface", default=str(UTKFACE))

@@ -23,7 +23,10 @@ Poisson blending) and scored, per face:
   region: ``error_jaw`` over the 17 jaw-line points (the face's outline,
   which is the target's face shape and where the pasted face is blended
   into the photo), ``error_inner`` over the other 51 (brows, eyes, nose,
-  mouth: the expression);
+  mouth: the expression); ``error_5pt`` is the same error measured by
+  another model, dlib's 5-point predictor (eye corners and nose base),
+  which ``FaceSwapper(landmark_warp=...)`` does not use: a check that the
+  warp moves the face, not just the 68-point model's reading of it;
 * **KID x 1000**: :func:`skface.generation.face_kid` between the swapped
   photos and the target person's real held-out photos (lower is better;
   the floor row is the target's training photos against the same held-out
@@ -50,7 +53,7 @@ others)::
     python benchmarks/bench_swap.py [--epochs 60] [--width 32] [--n-latent 256]
         [--chip-size 64] [--section {quality,speed} ...] [--model PATH]
         [--padding P] [--set KEY=VALUE ...] [--sharpen S ...]
-        [--flip-average {0,1} ...] [--no-baselines]
+        [--flip-average {0,1} ...] [--landmark-warp W ...] [--no-baselines]
         [--out benchmarks/out] [--device cpu] [--quick]
 
 ``--landmarks 5`` aligns the speed section's chips with dlib's 5-point
@@ -62,7 +65,9 @@ default: FaceSwapper's own, 0.1); ``--set`` passes other FaceSwapper
 parameters to a new model (``--set adversarial_weight=0.1``); ``--sharpen``
 scores the swapper's rows at several ``sharpen`` values (the unsharp
 masking of the drawn chips) and ``--flip-average 0 1`` without and with
-the test-time mirror averaging; ``--no-baselines`` scores the swapper only.
+the test-time mirror averaging, ``--landmark-warp 0 1`` without and with
+the expression warp (``landmark_warp``); ``--no-baselines`` scores the
+swapper only.
 
 ``--model`` evaluates a saved swapper (``FaceSwapper.save``) instead of
 training (with ``--resume``: after ``--epochs`` more epochs of warm-started
@@ -169,6 +174,12 @@ def equal_count_kid(real, fake):
     return float(face_kid(list(real)[:n], list(fake)[:n], random_state=0)[0] * 1000)
 
 
+def _five_point_model(images):
+    from skface.landmarks import LandmarkExtractor
+
+    return LandmarkExtractor(5, on_missing="nan").fit(images)
+
+
 def score_swaps(
     name,
     swapped,
@@ -206,6 +217,12 @@ def score_swaps(
     err = per_point.mean(1)
     kid = equal_count_kid(target_real, swapped)
     wide = mouth_opening(src_L[rows]) > OPEN_MOUTH
+    # a check by another model: dlib's 5-point predictor (eye corners and
+    # nose base), which FaceSwapper's landmark_warp does not use
+    lm5 = _five_point_model(swapped[:1])
+    P0 = lm5.landmarks([sources[i] for i in rows], boxes=src_boxes[rows])
+    P1 = lm5.landmarks([swapped[i] for i in rows], boxes=src_boxes[rows])
+    err5 = (np.linalg.norm(P1 - P0, axis=2) / iod[:, None]).mean(1)
 
     def mean(a):
         return float(np.nanmean(a)) if np.isfinite(a).any() else float("nan")
@@ -220,6 +237,7 @@ def score_swaps(
         "error_rest": mean(err[~wide]),
         "error_jaw": mean(per_point[:, :17].mean(1)),
         "error_inner": mean(per_point[:, 17:].mean(1)),
+        "error_5pt": mean(err5),
         "kid_x1000": float(kid),
     }
 
@@ -368,10 +386,13 @@ def quality(args, split):
         sources, (boxes, L, _) = test[src], info[src]
         common = (sources, boxes, L, p, gallery, test[dst], lm)
         flips = args.flip_average or [swapper.flip_average]
-        for flip, sharpen in itertools.product(
-            flips, args.sharpen or [swapper.sharpen]
+        warps = args.landmark_warp or [swapper.landmark_warp]
+        for flip, sharpen, warp in itertools.product(
+            flips, args.sharpen or [swapper.sharpen], warps
         ):
-            swapper.set_params(sharpen=sharpen, flip_average=bool(flip))
+            swapper.set_params(
+                sharpen=sharpen, flip_average=bool(flip), landmark_warp=warp
+            )
             swapped = list(swapper.swap(sources, target=dst).images)
             name = f"{src} -> {dst}: FaceSwapper, {_settings(swapper)}"
             rows.append(score_swaps(name, swapped, *common))
@@ -432,7 +453,10 @@ def quality(args, split):
 def _settings(swapper):
     """The drawing settings a row of the table was scored with."""
     text = f"sharpen={swapper.sharpen:g}"
-    return text + (", flip_average" if swapper.flip_average else "")
+    text += ", flip_average" if swapper.flip_average else ""
+    if swapper.landmark_warp:
+        text += f", landmark_warp={swapper.landmark_warp:g}"
+    return text
 
 
 def _panel(path, *rows_of_images):
@@ -573,6 +597,7 @@ def format_table(rows):
         "error_rest",
         "error_jaw",
         "error_inner",
+        "error_5pt",
         "kid_x1000",
     )
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
@@ -670,6 +695,15 @@ def main(argv=None):
         default=None,
         help="score the FaceSwapper rows with flip_average off (0) and/or on "
         "(1), the test-time mirror averaging; default: the model's own",
+    )
+    parser.add_argument(
+        "--landmark-warp",
+        type=float,
+        nargs="+",
+        default=None,
+        help="score the FaceSwapper rows at each of these landmark_warp values "
+        "(0: as drawn, 1: landmarks moved onto the source's; the panels show "
+        "the last); default: the model's own",
     )
     parser.add_argument("--out", default=str(HERE / "out"))
     parser.add_argument("--quick", action="store_true")

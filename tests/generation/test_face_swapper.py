@@ -17,6 +17,8 @@ from skface.generation import FaceSwapper, feature_weight_map  # noqa: E402
 
 TINY = dict(
     chip_size=16,
+    # exact-arithmetic tests below; the warp has its own test (and file)
+    landmark_warp=0.0,
     width=4,
     max_channels=16,
     n_latent=16,
@@ -316,3 +318,35 @@ def test_fit_warns_when_the_training_collapses(faces):
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         steady.fit(faces.images, faces.target)
+
+
+def test_landmark_warp_warps_the_sharpened_drawing(fitted, faces, monkeypatch):
+    # the warp itself is tested in test_landmark_warp.py (a tiny model's
+    # drawings are not faces dlib can place landmarks on); here: what it gets
+    import skface.generation._swap as swap_module
+
+    assert FaceSwapper().landmark_warp == 0.25  # the default
+    chips = fitted.extractor_.transform(faces.images[:3])
+    drawn = fitted.swap_chips(chips, "ann")
+    calls = []
+
+    def spy(drawings, sources, landmark_extractor, *, strength, padding, points):
+        calls.append((drawings.copy(), sources.copy(), landmark_extractor))
+        assert (strength, padding) == (0.5, 0.1)
+        assert list(points) == list(range(17, 68))  # the jaw line stays
+        return 1.0 - drawings, np.zeros(len(drawings))
+
+    monkeypatch.setattr(swap_module, "warp_to_source_landmarks", spy)
+    warping = copy.deepcopy(fitted).set_params(landmark_warp=0.5)
+    warped = warping.swap_chips(chips, "ann")
+    ((drawings, sources, landmark_extractor),) = calls
+    np.testing.assert_allclose(drawings, drawn, atol=1e-6)  # after sharpening
+    scale = 255.0 if chips.dtype == np.uint8 else 1.0
+    np.testing.assert_allclose(sources, chips / scale, atol=1e-6)
+    assert landmark_extractor is warping.extractor_.landmark_extractor_
+    np.testing.assert_allclose(warped, 1.0 - drawn, atol=1e-6)
+    # the photos get the warped chips
+    photos = warping.transform(faces.images[:2], target="ann")
+    assert not np.array_equal(photos, fitted.transform(faces.images[:2], target="ann"))
+    with pytest.raises(ValueError, match="landmark_warp"):
+        FaceSwapper(**{**TINY, "landmark_warp": 1.5}).fit(faces.images, faces.target)
