@@ -123,9 +123,9 @@ show_both_ways(
 # expressions their person's photos show; the warp moves the drawn mouth,
 # eyes and brows toward the source's, so a wide-open mouth drawn half
 # closed opens further. On the DeepFakes pair the default lowered the
-# landmark error of the swap by 0.004-0.007 of the inter-ocular distance; the stronger warp moves the
-# face shape toward the source's too, and dlib recognised the target less
-# often (``benchmarks/RESULTS.md``).
+# landmark error of the swap by 0.004-0.007 of the inter-ocular distance;
+# the stronger warp moves the features' places toward the source's too,
+# and dlib recognised the target less often (``benchmarks/RESULTS.md``).
 src, dst = PEOPLE
 fig, axes = plt.subplots(4, 6, figsize=(12, 8.4))
 rows = [(held_out[src], src)]
