@@ -25,11 +25,16 @@ __all__ = ["warp_to_source_landmarks"]
 # the predictor sees chips at this side at least (dlib's shape predictor
 # samples pixel pairs; at 64 px they are a few pixels apart)
 _PREDICT_SIZE = 256
+_JAW = slice(0, 17)  # the 68-point scheme's jaw line: the face's outline
 
 
-def _chip_box(n_points, size, padding):
-    """The face box of an aligned ``size`` chip: the template's, padded."""
-    template = face_template(n_points, size=size, padding=padding)
+def _chip_box(size, padding):
+    """The face box of an aligned ``size`` chip: the 68-point template's.
+
+    The same for every landmark scheme: a shape predictor expects a face
+    detector's box, brow to chin, whatever points it places in it.
+    """
+    template = face_template(68, size=size, padding=padding)
     return landmark_boxes(template[None])[0]
 
 
@@ -50,7 +55,7 @@ def warp_to_source_landmarks(
     strength=1.0,
     padding=0.1,
     max_shift=0.1,
-    points=None,
+    keep_jaw=True,
 ):
     """Warp each drawn chip so its landmarks move toward its source's.
 
@@ -61,8 +66,9 @@ def warp_to_source_landmarks(
     sources : ndarray of shape (n, S, S, 3)
         The source chips they were drawn from (same alignment).
     landmark_extractor : fitted LandmarkExtractor
-        Predicts the landmarks of both (``landmarks(X, boxes=...)``); its
-        number of points sets the template of the box.
+        Predicts the landmarks of both (``landmarks(X, boxes=...)``), 68
+        points or any other number, in the box of the aligned 68-point
+        template.
     strength : float, default=1.0
         Fraction of the way each landmark moves: 0 leaves the chip, 1 puts
         its landmarks on the source's.
@@ -72,9 +78,11 @@ def warp_to_source_landmarks(
     max_shift : float, default=0.1
         A chip whose mean landmark displacement exceeds this fraction of the
         side is left unwarped (a failed prediction, not an expression).
-    points : array-like of int, default=None
-        The landmarks that move (indices); the others stay where they were
-        drawn and hold the warp there. None: all.
+    keep_jaw : bool, default=True
+        With 68-point landmarks, leave the 17 jaw-line points where they
+        were drawn (they hold the warp there) and move the 51 inner ones
+        (brows, eyes, nose, mouth). Other landmark schemes (dlib's 5
+        points) move all their points.
 
     Returns
     -------
@@ -94,8 +102,7 @@ def warp_to_source_landmarks(
     shift = np.zeros(n)
     if strength <= 0 or n == 0:
         return drawn.copy(), shift
-    n_points = int(getattr(landmark_extractor, "n_points_", 68))
-    box = _chip_box(n_points, size, padding)
+    box = _chip_box(size, padding)
     scale = max(1.0, _PREDICT_SIZE / size)
     p_drawn = _predict(landmark_extractor, drawn, box, scale)
     p_source = _predict(landmark_extractor, sources, box, scale)
@@ -104,10 +111,8 @@ def warp_to_source_landmarks(
         if not (np.isfinite(p_drawn[i]).all() and np.isfinite(p_source[i]).all()):
             continue
         move = float(strength) * (p_source[i] - p_drawn[i])
-        if points is not None:
-            keep = np.ones(len(move), bool)
-            keep[np.asarray(points)] = False
-            move[keep] = 0.0
+        if keep_jaw and len(move) == 68:
+            move[_JAW] = 0.0
         mean_shift = float(np.linalg.norm(move, axis=1).mean()) / size
         if mean_shift > max_shift:
             continue

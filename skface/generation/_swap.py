@@ -38,7 +38,6 @@ from ._landmark_warp import warp_to_source_landmarks
 __all__ = ["FaceSwapper", "feature_weight_map"]
 
 _LEFT_EYE, _RIGHT_EYE, _MOUTH = slice(36, 42), slice(42, 48), slice(48, 68)
-_INNER_POINTS = np.arange(17, 68)  # inside the jaw line: brows, eyes, nose, mouth
 
 
 def feature_weight_map(masks, landmarks, *, outside=0.1, features=3.0):
@@ -778,15 +777,13 @@ class FaceSwapper(
         out = out.transpose(0, 2, 3, 1)
         out = _unsharp_mask(out, float(self.sharpen), max(1.0, size / 64.0))
         if self.landmark_warp > 0:
-            landmarks = self.extractor_.landmark_extractor_
-            n_points = int(getattr(landmarks, "n_points_", 68))
             out, _ = warp_to_source_landmarks(
                 out,
                 x.transpose(0, 2, 3, 1),
-                landmarks,
+                self.extractor_.landmark_extractor_,
                 strength=float(self.landmark_warp),
                 padding=float(getattr(self.extractor_, "padding", 0.1)),
-                points=_INNER_POINTS if n_points == 68 else None,
+                keep_jaw=True,
             )
         result = []
         for im, o in zip(images, out):

@@ -330,10 +330,9 @@ def test_landmark_warp_warps_the_sharpened_drawing(fitted, faces, monkeypatch):
     drawn = fitted.swap_chips(chips, "ann")
     calls = []
 
-    def spy(drawings, sources, landmark_extractor, *, strength, padding, points):
+    def spy(drawings, sources, landmark_extractor, *, strength, padding, keep_jaw):
         calls.append((drawings.copy(), sources.copy(), landmark_extractor))
-        assert (strength, padding) == (0.5, 0.1)
-        assert list(points) == list(range(17, 68))  # the jaw line stays
+        assert (strength, padding, keep_jaw) == (0.5, 0.1, True)
         return 1.0 - drawings, np.zeros(len(drawings))
 
     monkeypatch.setattr(swap_module, "warp_to_source_landmarks", spy)
@@ -350,3 +349,15 @@ def test_landmark_warp_warps_the_sharpened_drawing(fitted, faces, monkeypatch):
     assert not np.array_equal(photos, fitted.transform(faces.images[:2], target="ann"))
     with pytest.raises(ValueError, match="landmark_warp"):
         FaceSwapper(**{**TINY, "landmark_warp": 1.5}).fit(faces.images, faces.target)
+
+
+def test_landmark_warp_with_a_five_point_extractor(faces):
+    from skface.alignment import FaceExtractor
+    from skface.landmarks import LandmarkExtractor
+
+    extractor = FaceExtractor(landmark_extractor=LandmarkExtractor(5), padding=0.1)
+    params = {**TINY, "landmark_warp": 0.25, "extractor": extractor}
+    swapper = FaceSwapper(**params).fit(faces.images, faces.target)
+    assert swapper.extractor_.landmark_extractor_.n_points == 5
+    out = swapper.transform(faces.images[:3], target=0)
+    assert out.shape == faces.images[:3].shape

@@ -22,7 +22,7 @@ def setup():
     source = extractor.transform(photo[None]).astype(np.float32) / 255
     landmarks = LandmarkExtractor().fit(photo[None])
     # a "drawn" face: the source with its lips 3 px closer together
-    box = _chip_box(68, SIZE, 0.1)
+    box = _chip_box(SIZE, 0.1)
     truth = landmarks.landmarks(source, boxes=box[None])[0]
     moved = truth.copy()
     moved[48:68, 1] += np.where(moved[48:68, 1] > truth[48:68, 1].mean(), -1.5, 1.5)
@@ -32,7 +32,7 @@ def setup():
 
 def _error(landmarks, a, b):
     """Mean distance of the mouth's predicted landmarks, chip pixels."""
-    box = _chip_box(68, SIZE, 0.1)
+    box = _chip_box(SIZE, 0.1)
     pa, pb = (_predict(landmarks, c, box, 4.0)[:, 48:] for c in (a, b))
     return float(np.linalg.norm(pa - pb, axis=2).mean())
 
@@ -61,3 +61,28 @@ def test_no_warp_and_failed_predictions_leave_the_chip(setup):
     assert not shift.any()
     with pytest.raises(ValueError, match="one shape"):
         warp_to_source_landmarks(drawn, source[:, :32], landmarks)
+
+
+def test_the_jaw_line_stays_unless_asked(setup):
+    source, drawn, landmarks = setup
+    inner, _ = warp_to_source_landmarks(drawn, source, landmarks)
+    whole, _ = warp_to_source_landmarks(drawn, source, landmarks, keep_jaw=False)
+    assert not np.array_equal(inner, whole)
+
+
+def test_five_point_landmarks_move_all_their_points(setup):
+    source, drawn, _ = setup
+    five = LandmarkExtractor(5).fit(astronaut()[None])
+    # the eyes moved 1.5 px up: what the 5-point model sees
+    box = _chip_box(SIZE, 0.1)
+    truth = _predict(five, source, box, 4.0)[0]
+    moved = truth + np.array([0.0, -1.5])
+    shifted = piecewise_affine_warp(source[0], truth, moved, interpolation="cubic")
+    shifted = np.clip(shifted[None], 0, 1).astype(np.float32)
+    warped, shift = warp_to_source_landmarks(shifted, source, five)
+    assert warped.shape == shifted.shape and 0 < shift[0] < 0.1
+    error = [
+        np.linalg.norm(_predict(five, c, box, 4.0) - truth, axis=2).mean()
+        for c in (shifted, warped)
+    ]
+    assert error[1] < error[0]
