@@ -107,7 +107,12 @@ class _ConditionalGANNet(_GANNet):
     """
 
     module_names = ("generator", "discriminator", "landmark_net")
-    loss_names = (*_GANNet.loss_names, "landmark_loss", "landmark_net_loss")
+    loss_names = (
+        *_GANNet.loss_names,
+        "landmark_loss",
+        "landmark_net_loss",
+        "mode_seeking_loss",
+    )
 
     def __init__(
         self,
@@ -117,6 +122,7 @@ class _ConditionalGANNet(_GANNet):
         thumbnail_size=0,
         mirror=(),
         landmark_weight=10.0,
+        mode_seeking_weight=0.0,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
@@ -125,6 +131,7 @@ class _ConditionalGANNet(_GANNet):
         self.thumbnail_size = thumbnail_size
         self.mirror = mirror
         self.landmark_weight = landmark_weight
+        self.mode_seeking_weight = mode_seeking_weight
 
     def generate(self, module, z, condition):
         return module(z, condition)
@@ -147,10 +154,26 @@ class _ConditionalGANNet(_GANNet):
         return (self.landmark_net_(images) - points).abs().mean()
 
     def extra_generator_losses(self, fake, real, condition):
-        if not self.landmark_weight:
-            return {}
-        error = self._landmark_error(fake, condition)
-        return {"landmark_loss": float(self.landmark_weight) * error}
+        losses = {}
+        if self.landmark_weight:
+            error = self._landmark_error(fake, condition)
+            losses["landmark_loss"] = float(self.landmark_weight) * error
+        if self.mode_seeking_weight:
+            losses["mode_seeking_loss"] = self._mode_seeking(fake, condition)
+        return losses
+
+    def _mode_seeking(self, fake, condition):
+        """MSGAN's term: the weight over the fakes' spread for one condition.
+
+        A second fake per condition from new codes; the term falls as the
+        two differ more (mean absolute difference of the images over the
+        expected mean absolute difference of two standard normal codes,
+        ``2 / sqrt(pi)``), so the generator cannot ignore ``z``.
+        """
+        z = self.latent(len(fake), fake)
+        other = self.generate(self.generator_, z, self.generator_condition(condition))
+        ratio = (fake - other).abs().mean() / (2.0 / np.sqrt(np.pi))
+        return float(self.mode_seeking_weight) / (ratio + 1e-5)
 
     def train_step(self, batch, **fit_params):
         if self.landmark_weight:
@@ -165,6 +188,8 @@ class _ConditionalGANNet(_GANNet):
             self.record_losses(landmark_net_loss=loss.detach())
         else:
             self.record_losses(landmark_loss=0.0, landmark_net_loss=0.0)
+        if not self.mode_seeking_weight:
+            self.record_losses(mode_seeking_loss=0.0)
         return super().train_step(batch, **fit_params)
 
 
@@ -221,6 +246,13 @@ class ConditionalGAN(BaseGAN):
         fake and its condition. 0 trains without the regressor (on the
         adversarial loss only). The regressor's Adam runs at ``5 * lr``
         with ``betas=(0.9, 0.99)``.
+    mode_seeking_weight : float, default=0.0
+        Weight of a mode-seeking term (MSGAN, Mao et al., 2019): each step
+        draws a second fake for every condition from a new code and the
+        generator pays the weight over the mean absolute difference of
+        the two (relative to that of the codes), so that it cannot ignore
+        ``z`` and draw one face per set of landmarks. Costs a second
+        generator pass per step. 0 (the default): none.
     loss : {'hinge', 'nonsaturating', 'wgan-gp'}, default='hinge'
         Adversarial loss.
     augment : str or None, default='color,translation,cutout'
@@ -283,7 +315,8 @@ class ConditionalGAN(BaseGAN):
     history_ : skorch.History
         Per-epoch ``generator_loss``, ``discriminator_loss``, ``penalty``,
         ``landmark_loss`` (weighted), ``landmark_net_loss`` (the
-        regressor's L1 error on real faces), ``train_loss`` and ``dur``.
+        regressor's L1 error on real faces), ``mode_seeking_loss``
+        (weighted; 0 without the term), ``train_loss`` and ``dur``.
     n_iter_ : int
         Number of epochs trained.
 
@@ -332,6 +365,7 @@ class ConditionalGAN(BaseGAN):
         "thumbnail_size": [Interval(Integral, 0, None, closed="left")],
         "sigma": [Interval(Real, 0, None, closed="neither")],
         "landmark_weight": [Interval(Real, 0, None, closed="left")],
+        "mode_seeking_weight": [Interval(Real, 0, None, closed="left")],
     }
 
     def __init__(
@@ -344,6 +378,7 @@ class ConditionalGAN(BaseGAN):
         width=64,
         sigma=1.0,
         landmark_weight=10.0,
+        mode_seeking_weight=0.0,
         loss="hinge",
         augment="color,translation,cutout",
         horizontal_flip=True,
@@ -374,6 +409,7 @@ class ConditionalGAN(BaseGAN):
         self.width = width
         self.sigma = sigma
         self.landmark_weight = landmark_weight
+        self.mode_seeking_weight = mode_seeking_weight
         self.loss = loss
         self.augment = augment
         self.horizontal_flip = horizontal_flip
@@ -429,6 +465,7 @@ class ConditionalGAN(BaseGAN):
             "landmark_net__n_channels": n,
             "landmark_net__width": int(self.width),
             "landmark_weight": float(self.landmark_weight),
+            "mode_seeking_weight": float(self.mode_seeking_weight),
             # A plain supervised regressor: it learns faster than the GAN.
             "landmark_net_optimizer__lr": 5.0 * float(self.lr),
             "n_points": len(indices),

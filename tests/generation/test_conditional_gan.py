@@ -209,6 +209,28 @@ def test_history_records_every_loss(fitted):
         assert np.isfinite(row[key])
     assert row["landmark_loss"] > 0 and fitted.n_iter_ == 2
     assert fitted.n_points_ == 68
+    assert row["mode_seeking_loss"] == 0  # off by default
+
+
+def test_mode_seeking_term(data, monkeypatch):
+    from skface.generation._conditional import _ConditionalGANNet
+
+    images, L = data.images, data.landmarks
+    est = ConditionalGAN(**TINY, mode_seeking_weight=2.0).fit(images, L)
+    rows = [row for epoch in est.history_ for row in epoch["batches"]]
+    values = [row["mode_seeking_loss"] for row in rows]
+    assert all(np.isfinite(values)) and min(values) > 0
+    # the term is the weight over the two fakes' spread relative to codes'
+    net = est.net_
+    fake = torch.zeros(3, 3, 8, 8)
+    monkeypatch.setattr(
+        _ConditionalGANNet, "generate", lambda self, module, z, c: fake + 0.5
+    )
+    ratio = 0.5 / (2.0 / np.sqrt(np.pi))
+    value = float(net._mode_seeking(fake, torch.zeros(3, net.n_points * 2)))
+    assert value == pytest.approx(2.0 / (ratio + 1e-5), rel=1e-5)
+    with pytest.raises(ValueError, match="mode_seeking_weight"):
+        ConditionalGAN(**TINY, mode_seeking_weight=-1.0).fit(images, L)
 
 
 def test_fit_is_deterministic_and_pickles(data, fitted):
