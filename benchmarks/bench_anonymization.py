@@ -109,7 +109,6 @@ others)::
 from __future__ import annotations
 
 import argparse
-import copy
 import sys
 import time
 import traceback
@@ -574,8 +573,8 @@ def run_swap(fs, swapper, fit_s, warps=None):
 
     rows = []
     for warp in warps or [None]:
-        if warp is not None:  # a copy with another landmark_warp
-            swapper = copy.deepcopy(swapper).set_params(landmark_warp=warp)
+        if warp is not None:
+            swapper.set_params(landmark_warp=warp)
         for donor in (list(DONORS), *DONORS):
             anon = FaceAnonymizer(
                 method="swap",

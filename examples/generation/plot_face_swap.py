@@ -84,11 +84,10 @@ print(f"data: {DATA}; people {[str(c) for c in swapper.classes_]}")
 # tight chips (brow to chin), drawn from the chip and from its mirror image
 # and averaged, sharpened, then warped so that its brows, eyes, nose and
 # mouth move a quarter of the way onto the source face's landmarks before
-# blending
-# (the defaults ``FaceExtractor(padding=0.1)``, ``flip_average=True``,
-# ``sharpen=2.0`` and ``landmark_warp=0.25``; the jaw line stays the
-# target's). On a CPU budget the decoders are still soft: DeepFakes trains
-# for days on a GPU.
+# blending (the defaults ``FaceExtractor(padding=0.1)``,
+# ``flip_average=True``, ``sharpen=2.0`` and ``landmark_warp=0.25``; the
+# jaw line stays the target's). On a CPU budget the decoders are still
+# soft: DeepFakes trains for days on a GPU.
 
 
 def show_both_ways(swap, title):
@@ -129,10 +128,11 @@ show_both_ways(
 src, dst = PEOPLE
 fig, axes = plt.subplots(4, 6, figsize=(12, 8.4))
 rows = [(held_out[src], src)]
+own_warp = swapper.landmark_warp
 for warp in (0.0, 0.25, 0.5):
     drawn = swapper.set_params(landmark_warp=warp).transform(held_out[src], target=dst)
     rows.append((drawn, f"as {dst}, landmark_warp={warp:g}"))
-swapper.set_params(landmark_warp=0.25)  # back to the default
+swapper.set_params(landmark_warp=own_warp)
 for r, (images, label) in enumerate(rows):
     for c in range(6):
         axes[r, c].imshow(images[c])

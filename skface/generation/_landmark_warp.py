@@ -104,8 +104,9 @@ def warp_to_source_landmarks(
         return drawn.copy(), shift
     box = _chip_box(size, padding)
     scale = max(1.0, _PREDICT_SIZE / size)
-    p_drawn = _predict(landmark_extractor, drawn, box, scale)
-    p_source = _predict(landmark_extractor, sources, box, scale)
+    # one predictor call for both sets
+    both = _predict(landmark_extractor, np.concatenate([drawn, sources]), box, scale)
+    p_drawn, p_source = both[:n], both[n:]
     out = drawn.copy()
     for i in range(n):
         if not (np.isfinite(p_drawn[i]).all() and np.isfinite(p_source[i]).all()):

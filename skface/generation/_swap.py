@@ -315,9 +315,8 @@ class FaceSwapper(
         predictions are not exactly mirror-symmetric); an asymmetric
         expression (a wink) stays where it is. On the DeepFakes pair it
         raised dlib's recognition of the target person and lowered the
-        landmark error a little
-        (``benchmarks/RESULTS.md``), for a second forward pass. Not used
-        by :meth:`score`.
+        landmark error a little (``benchmarks/RESULTS.md``), for a second
+        forward pass. Not used by :meth:`score`.
     landmark_warp : float in [0, 1], default=0.25
         Expression repair after drawing: the landmarks of each drawn chip
         and of its source chip are predicted (the extractor's landmark
@@ -335,10 +334,10 @@ class FaceSwapper(
         error by 0.004-0.007 of the inter-ocular distance and changed
         dlib's recognition of the target by -5 to +6 points; 0.5 lowered
         the error a little more but cost up to 9 points of recognition
-        (``benchmarks/RESULTS.md``). 0 keeps the decoder's
-        drawing; a chip whose landmarks would move by more than a tenth of
-        its side on average is left as drawn (a failed prediction). Not
-        used by :meth:`score`.
+        (``benchmarks/RESULTS.md``). 0 keeps the decoder's drawing; a chip
+        whose landmarks would move by more than a tenth of its side on
+        average is left as drawn (a failed prediction). Not used by
+        :meth:`score`.
     faces : {'all', 'largest'}, default='all'
         Swap every face of each photo, or only the largest.
     on_missing : {'raise', 'keep', 'whole'}, default='raise'
