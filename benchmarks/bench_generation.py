@@ -63,7 +63,9 @@ Sections (``--section``):
 Model settings: :data:`MODELS` (CPU, ``--gpu`` and ``--quick`` columns);
 ``--gpu`` means ``--device cuda`` and the GPU column (128-pixel faces with
 ``--image-size 128``); ``--set [MODEL:]KEY=VALUE`` overrides a constructor
-parameter of every model or of one. Models whose class does not exist in
+parameter of every model or of one (``random_state=K`` seeds the training
+only: the split stays ``--seed``'s; before 2026-12-05 the bench ignored
+it and trained with ``--seed``). Models whose class does not exist in
 :mod:`skface.generation` are skipped with a message; a model that fails is
 reported (traceback) and the others still run (exit status 1 at the end).
 
@@ -563,6 +565,9 @@ def run_model(name, spec, settings, data, args, panel):
     reference = reference[rows]
     if args.score_samples:
         return score_saved_samples(name, reference, rows, lm_ref, args, panel)
+    # ``--set random_state=K`` seeds the training (the weights, codes and
+    # augmentations) and leaves the split to --seed; without it, --seed.
+    seed = int(settings.get("random_state", args.seed))
     saved = Path(args.out) / f"{name}.safetensors"
     before = 0
     if args.resume and saved.exists():
@@ -572,12 +577,12 @@ def run_model(name, spec, settings, data, args, panel):
         before = est.n_iter_
         print(f"\n({name}: resuming {saved} after {before} epochs)")
     else:
-        est = build(cls, settings, args.device, args.seed)
+        est = build(cls, settings, args.device, seed)
     X, y = spec.fit_data(est, train, lm_train)
     minutes = f"{args.minutes:.3g} min"
     print(f"\n({name}: training {cls.__name__}({_short(settings)}), {minutes})")
     epochs, seen, seconds = train_for_budget(
-        est, X, y, args.minutes * 60, args.seed + before, resume=before > 0
+        est, X, y, args.minutes * 60, seed + before, resume=before > 0
     )
     epochs, seen = epochs + before, seen + before * len(X)
     seen = int(getattr(est, "n_images_seen_", seen))

@@ -21,7 +21,8 @@ One training step (:meth:`_GANNet.train_step`)
    drift term (``wgan-gp``).
 3. One generator update against the updated discriminator: its loss
    times ``adversarial_weight`` plus :meth:`_GANNet.extra_generator_losses`
-   (e.g. the L1 term of a LatentGAN).
+   (e.g. the L1 term of a LatentGAN) and, with ``mode_seeking_weight``,
+   MSGAN's mode-seeking term (:meth:`_GANNet.mode_seeking`).
 4. The moving average of the generator weights (``generator_ema_``) moves
    towards the new weights with decay ``min(ema_decay, (1 + t) / (10 + t))``
    at step ``t``: it follows closely at the start, slowly later.
@@ -80,7 +81,8 @@ def gan_net_params(est) -> dict:
 
     Reads ``n_latent`` (when the estimator has it), ``loss``, ``augment``,
     ``horizontal_flip``, ``ema_decay``, ``r1_weight``, ``r1_interval``,
-    ``n_critic`` and ``lr_discriminator``.
+    ``n_critic``, ``lr_discriminator`` and ``mode_seeking_weight`` (when the
+    estimator has it).
     """
     params = {
         "loss": est.loss,
@@ -93,6 +95,8 @@ def gan_net_params(est) -> dict:
     }
     if hasattr(est, "n_latent"):
         params["n_latent"] = int(est.n_latent)
+    if hasattr(est, "mode_seeking_weight"):
+        params["mode_seeking_weight"] = float(est.mode_seeking_weight)
     if est.lr_discriminator is not None:
         params["discriminator_optimizer__lr"] = float(est.lr_discriminator)
     return params
@@ -135,10 +139,12 @@ class _GANNet(MultiModuleNet):
         drift=1e-3,
         n_critic=1,
         adversarial_weight=1.0,
+        mode_seeking_weight=0.0,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
         self.adversarial_weight = adversarial_weight
+        self.mode_seeking_weight = mode_seeking_weight
         self.n_latent = n_latent
         self.loss = loss
         self.augment = augment
@@ -220,6 +226,20 @@ class _GANNet(MultiModuleNet):
         """Conditions given to the generator for a batch's fakes."""
         return condition
 
+    def mode_seeking(self, fake, condition):
+        """MSGAN's term: the weight over the spread of fakes from new codes.
+
+        A second fake per row (same condition, new latent code); the term
+        falls as the two differ more (mean absolute difference of the
+        images over the expected mean absolute difference of two standard
+        normal codes, ``2 / sqrt(pi)``), so the generator cannot ignore
+        ``z`` (Mao et al., 2019).
+        """
+        z = self.latent(len(fake), fake)
+        other = self.generate(self.generator_, z, self.generator_condition(condition))
+        ratio = (fake - other).abs().mean() / (2.0 / np.sqrt(np.pi))
+        return float(self.mode_seeking_weight) / (ratio + 1e-5)
+
     # -- the step --------------------------------------------------------
     def _flip(self, real, condition):
         flipped = torch.rand(len(real)) < 0.5
@@ -292,6 +312,10 @@ class _GANNet(MultiModuleNet):
         g_loss_fn = GAN_LOSSES[self.loss.replace("-gp", "")][0]
         g_loss = g_loss_fn(self.discriminate(fake_in, c_fake))
         extra = self.extra_generator_losses(fake, real, condition)
+        if self.mode_seeking_weight:
+            extra["mode_seeking_loss"] = self.mode_seeking(fake, condition)
+        elif "mode_seeking_loss" in self.loss_names:
+            self.record_losses(mode_seeking_loss=0.0)
         total = float(self.adversarial_weight) * g_loss
         if extra:
             total = total + sum(extra.values())

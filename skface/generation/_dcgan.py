@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from numbers import Real
+
 import numpy as np
 from sklearn.base import _fit_context
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 from ..nn import DCGANDiscriminator, DCGANGenerator
@@ -11,6 +14,12 @@ from ..utils.validation import check_images
 from ._base import BaseGAN, _GANNet
 
 __all__ = ["DCGAN"]
+
+
+class _DCGANNet(_GANNet):
+    """:class:`_GANNet` with the mode-seeking term in its history."""
+
+    loss_names = (*_GANNet.loss_names, "mode_seeking_loss")
 
 
 class DCGAN(BaseGAN):
@@ -60,6 +69,12 @@ class DCGAN(BaseGAN):
         regularisation, Karras et al. 2020).
     n_critic : int, default=1
         Discriminator updates per generator update.
+    mode_seeking_weight : float, default=0.0
+        Weight of a mode-seeking term (MSGAN, Mao et al., 2019): each step
+        draws a second batch of fakes from new codes and the generator pays
+        the weight over the mean absolute difference of the two batches
+        (relative to that of the codes), so that it cannot map many codes
+        to one face. Costs a second generator pass per step. 0: none.
     lr : float, default=2e-4
         Learning rate of the generator (and of the discriminator when
         ``lr_discriminator`` is None).
@@ -107,7 +122,8 @@ class DCGAN(BaseGAN):
         ``net_.generator_ema_`` (the moving average, when ``ema_decay > 0``).
     history_ : skorch.History
         Per-epoch ``generator_loss``, ``discriminator_loss``, ``penalty``,
-        ``train_loss`` (their sum) and ``dur``; per-batch values in
+        ``mode_seeking_loss`` (weighted; 0 without the term), ``train_loss``
+        (their sum) and ``dur``; per-batch values in
         ``history_[-1, 'batches']``.
     n_iter_ : int
         Number of epochs trained.
@@ -135,8 +151,11 @@ class DCGAN(BaseGAN):
     (3, 16, 16, 3)
     """
 
-    _net_class = _GANNet
-    _parameter_constraints: dict = {**BaseGAN._shared_constraints}
+    _net_class = _DCGANNet
+    _parameter_constraints: dict = {
+        **BaseGAN._shared_constraints,
+        "mode_seeking_weight": [Interval(Real, 0, None, closed="left")],
+    }
 
     def __init__(
         self,
@@ -152,6 +171,7 @@ class DCGAN(BaseGAN):
         r1_weight=0.1,
         r1_interval=16,
         n_critic=1,
+        mode_seeking_weight=0.0,
         lr=2e-4,
         lr_discriminator=None,
         betas=(0.0, 0.99),
@@ -178,6 +198,7 @@ class DCGAN(BaseGAN):
         self.r1_weight = r1_weight
         self.r1_interval = r1_interval
         self.n_critic = n_critic
+        self.mode_seeking_weight = mode_seeking_weight
         self.lr = lr
         self.lr_discriminator = lr_discriminator
         self.betas = betas

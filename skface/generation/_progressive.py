@@ -96,6 +96,8 @@ class _ProgressiveNet(_GANNet):
     ``[-1, 1]``, in that order.
     """
 
+    loss_names = (*_GANNet.loss_names, "mode_seeking_loss")
+
     def __init__(
         self,
         *args,
@@ -242,6 +244,12 @@ default='landmarks+colour'
         Lazy R1 interval (not used with ``'wgan-gp'``).
     n_critic : int, default=1
         Critic updates per generator update (1, as Karras et al. with drift).
+    mode_seeking_weight : float, default=0.0
+        Weight of a mode-seeking term (MSGAN, Mao et al., 2019): each step
+        draws a second fake per condition from a new code and the generator
+        pays the weight over the mean absolute difference of the two
+        (relative to that of the codes), at the current resolution. Costs a
+        second generator pass per step. 0: none.
     lr : float, default=5e-3
         Learning rate of the generator (and the critic when
         ``lr_discriminator`` is None). Karras et al. used 1e-3 over
@@ -301,6 +309,7 @@ default='landmarks+colour'
         ``generator_ema_``).
     history_ : skorch.History
         Per-epoch ``generator_loss``, ``discriminator_loss``, ``penalty``,
+        ``mode_seeking_loss`` (weighted; 0 without the term),
         ``train_loss``, ``resolution``, ``alpha`` and ``images_seen`` at the
         epoch's end; per-batch values (``resolution`` and ``alpha`` of each
         batch too) in ``history_[-1, 'batches']``.
@@ -364,6 +373,7 @@ default='landmarks+colour'
         "images_per_stage": [Interval(Integral, 2, None, closed="left")],
         "gp_weight": [Interval(Real, 0, None, closed="left")],
         "drift": [Interval(Real, 0, None, closed="left")],
+        "mode_seeking_weight": [Interval(Real, 0, None, closed="left")],
     }
 
     def __init__(
@@ -383,6 +393,7 @@ default='landmarks+colour'
         r1_weight=0.1,
         r1_interval=16,
         n_critic=1,
+        mode_seeking_weight=0.0,
         lr=5e-3,
         lr_discriminator=None,
         betas=(0.0, 0.99),
@@ -412,6 +423,7 @@ default='landmarks+colour'
         self.r1_weight = r1_weight
         self.r1_interval = r1_interval
         self.n_critic = n_critic
+        self.mode_seeking_weight = mode_seeking_weight
         self.lr = lr
         self.lr_discriminator = lr_discriminator
         self.betas = betas

@@ -209,7 +209,7 @@ def test_history_records_every_loss(fitted):
         assert np.isfinite(row[key])
     assert row["landmark_loss"] > 0 and fitted.n_iter_ == 2
     assert fitted.n_points_ == 68
-    assert row["mode_seeking_loss"] == 0  # off by default
+    assert row["mode_seeking_loss"] > 0  # on by default (weight 1)
 
 
 def test_mode_seeking_term(data, monkeypatch):
@@ -220,6 +220,11 @@ def test_mode_seeking_term(data, monkeypatch):
     rows = [row for epoch in est.history_ for row in epoch["batches"]]
     values = [row["mode_seeking_loss"] for row in rows]
     assert all(np.isfinite(values)) and min(values) > 0
+    # 0 turns it off: nothing recorded, no second generator pass
+    off = ConditionalGAN(**TINY, mode_seeking_weight=0.0).fit(images, L)
+    assert all(
+        row["mode_seeking_loss"] == 0 for e in off.history_ for row in e["batches"]
+    )
     # the term is the weight over the two fakes' spread relative to codes'
     net = est.net_
     fake = torch.zeros(3, 3, 8, 8)
@@ -227,7 +232,7 @@ def test_mode_seeking_term(data, monkeypatch):
         _ConditionalGANNet, "generate", lambda self, module, z, c: fake + 0.5
     )
     ratio = 0.5 / (2.0 / np.sqrt(np.pi))
-    value = float(net._mode_seeking(fake, torch.zeros(3, net.n_points * 2)))
+    value = float(net.mode_seeking(fake, torch.zeros(3, net.n_points * 2)))
     assert value == pytest.approx(2.0 / (ratio + 1e-5), rel=1e-5)
     with pytest.raises(ValueError, match="mode_seeking_weight"):
         ConditionalGAN(**TINY, mode_seeking_weight=-1.0).fit(images, L)

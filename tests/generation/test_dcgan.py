@@ -61,6 +61,27 @@ def test_history_records_every_loss(fitted):
     assert fitted.history_[0, "batches"][0]["penalty"] > 0
     assert fitted.history_[1, "batches"][0]["penalty"] == 0
     assert fitted.n_iter_ == 2
+    assert row["mode_seeking_loss"] == 0  # off by default
+
+
+def test_mode_seeking_term(faces, monkeypatch):
+    from skface.generation._dcgan import _DCGANNet
+
+    gan = DCGAN(**{**TINY, "mode_seeking_weight": 3.0}).fit(faces)
+    rows = [row for epoch in gan.history_ for row in epoch["batches"]]
+    values = [row["mode_seeking_loss"] for row in rows]
+    assert all(np.isfinite(values)) and min(values) > 0
+    # it is part of the generator's loss: training differs from the default
+    plain = DCGAN(**TINY).fit(faces)
+    assert not np.array_equal(gan.sample(2, random_state=0), plain.sample(2, 0))
+    # the weight over the two batches' spread relative to the codes'
+    fake = torch.zeros(3, 3, 8, 8)
+    monkeypatch.setattr(_DCGANNet, "generate", lambda self, module, z, c: fake - 0.25)
+    ratio = 0.25 / (2.0 / np.sqrt(np.pi))
+    value = float(gan.net_.mode_seeking(fake, None))
+    assert value == pytest.approx(3.0 / (ratio + 1e-5), rel=1e-5)
+    with pytest.raises(ValueError, match="mode_seeking_weight"):
+        DCGAN(**{**TINY, "mode_seeking_weight": -0.5}).fit(faces)
 
 
 def test_samples_come_from_the_moving_average(fitted):

@@ -58,6 +58,20 @@ def test_history_follows_schedule(faces):
     assert (gan.resolution_, gan.alpha_) == progressive_stage(24, [4, 8, 16], 8)
     for key in ("generator_loss", "discriminator_loss", "penalty", "train_loss"):
         assert np.isfinite(gan.history_[:, key]).all()
+    assert gan.history_[:, "mode_seeking_loss"] == [0, 0]  # off by default
+
+
+def test_mode_seeking_term_at_every_stage(faces):
+    X, y = faces
+    gan = ProgressiveGAN(
+        images_per_stage=8, mode_seeking_weight=0.5, **{**SMALL, "max_epochs": 2}
+    ).fit(X, y)
+    rows = [b for epoch in gan.history_ for b in epoch["batches"]]
+    assert {b["resolution"] for b in rows} == {4, 8, 16}
+    values = [b["mode_seeking_loss"] for b in rows]
+    assert all(np.isfinite(values)) and min(values) > 0
+    with pytest.raises(ValueError, match="mode_seeking_weight"):
+        ProgressiveGAN(mode_seeking_weight=-1.0, **SMALL).fit(X, y)
 
 
 def test_real_images_blended_during_fade_in():
