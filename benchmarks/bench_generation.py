@@ -25,7 +25,10 @@ Sections (``--section``):
     * mean face + noise: the training mean plus independent Gaussian noise
       whose sigma at each pixel is that pixel's standard deviation over the
       training faces (their mean is printed in the row's name), clipped;
-    * each model of ``--model``, trained from scratch for ``--minutes`` of
+    * the real floor through 32 and 16 px: the same faces shrunk (area)
+      and enlarged back (bicubic), what a model drawing at that size shows
+      at best after the panel's enlargement of its samples;
+    * each model of ``--model`` (``none``: the rows above only), trained from scratch for ``--minutes`` of
       wall-clock time by one-epoch ``fit`` calls with ``warm_start=True``
       until the next epoch would pass the budget (each call with its own
       ``random_state``: an int re-seeds every fit, so a fixed one would
@@ -74,7 +77,7 @@ others on a shared machine); the panel costs a few minutes per row at
 ``N = 1000`` on one core (``--n-jobs`` parallelises it)::
 
     python benchmarks/bench_generation.py [--model {dcgan,conditional,latent,
-        progressive,all} ...] [--section {panel,throughput} ...]
+        progressive,all,none} ...] [--section {panel,throughput} ...]
         [--minutes 15] [--n-samples 1000] [--image-size 64]
         [--out benchmarks/out] [--gpu | --device cuda]
         [--set [MODEL:]KEY=VALUE ...] [--quick] [--no-save] [--threads N]
@@ -246,6 +249,26 @@ def pca_faces(train, n, n_components=64, seed=0):
     codes *= np.sqrt(pca.explained_variance_)
     out = np.clip(pca.inverse_transform(codes), 0.0, 1.0)
     return out.reshape((n, *train.shape[1:])).astype(np.float32)
+
+
+def through_resolution(images, size):
+    """Faces shrunk to ``size`` px (area) and enlarged back (bicubic).
+
+    The real faces as a model drawing at ``size`` px at best shows them
+    after the enlargement the panel applies to its samples.
+    """
+    from skface.utils import resize
+
+    side = images.shape[1]
+    out = [
+        resize(
+            resize(im, (size, size), interpolation="area"),
+            (side, side),
+            interpolation="cubic",
+        )
+        for im in images
+    ]
+    return np.clip(np.stack(out), 0.0, 1.0).astype(np.float32)
 
 
 def noise_faces(train, n, seed=0):
@@ -1034,8 +1057,8 @@ def main(argv=None):
         "--model",
         nargs="+",
         default=["all"],
-        choices=[*MODELS, "all"],
-        help="models to train (default all)",
+        choices=[*MODELS, "all", "none"],
+        help="models to train (default all; none: the baseline rows only)",
     )
     parser.add_argument("--section", nargs="+", choices=SECTIONS, default=SECTIONS)
     parser.add_argument("--minutes", type=float, default=None, help="per model (15)")
@@ -1067,7 +1090,7 @@ def main(argv=None):
     parser.add_argument(
         "--no-baselines",
         action="store_true",
-        help="models only: skip the real floor, PCA and noise rows",
+        help="models only: skip the real floor and baseline rows",
     )
     parser.add_argument(
         "--export-data",
@@ -1107,6 +1130,7 @@ def main(argv=None):
     args.minutes = args.minutes or (20 / 60 if args.quick else 15.0)
     args.n_samples = args.n_samples or n_ref
     names = list(MODELS) if "all" in args.model else args.model
+    names = [] if "none" in names else names
     kind = "quick" if args.quick else ("gpu" if args.device != "cpu" else "cpu")
     extra = parse_set(args.set)
     if args.image_size != 64:
@@ -1235,6 +1259,10 @@ def panel_section(args, names, kind, extra, data):
         }
         noise, sigma = noise_faces(train_f, n, seed=args.seed)
         fakes[f"mean face + noise (per-pixel std, mean {sigma:.3f})"] = noise
+        for size in (32, 16):  # what a small model's enlargement costs
+            if size < train_f.shape[1]:
+                label = f"real floor through {size} px (area down, bicubic up)"
+                fakes[label] = through_resolution(train_f[:n], size)
         save_grid(fakes["PCA(64) samples"], ref, out / "pca_grid.png")
         save_grid(noise, ref, out / "noise_grid.png")
     if args.no_baselines:
