@@ -28,8 +28,9 @@ Sections (``--section``):
     * the real floor through 32 and 16 px: the same faces shrunk (area)
       and enlarged back (bicubic), what a model drawing at that size shows
       at best after the panel's enlargement of its samples;
-    * each model of ``--model`` (``none``: the rows above only), trained from scratch for ``--minutes`` of
-      wall-clock time by one-epoch ``fit`` calls with ``warm_start=True``
+    * each model of ``--model`` (``none``: the rows above only), trained
+      from scratch for ``--minutes`` of wall-clock time by one-epoch
+      ``fit`` calls with ``warm_start=True``
       until the next epoch would pass the budget (each call with its own
       ``random_state``: an int re-seeds every fit, so a fixed one would
       replay the same shuffles, latents and augmentations each epoch).
