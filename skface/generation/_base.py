@@ -431,6 +431,7 @@ class BaseGAN(
         "n_critic": [Interval(Integral, 1, None, closed="left")],
         "lr_discriminator": [Interval(Real, 0, None, closed="neither"), None],
         "betas": [tuple, list],
+        "mode_seeking_weight": [Interval(Real, 0, None, closed="left")],
     }
 
     # -- shared net arguments --------------------------------------------

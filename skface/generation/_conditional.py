@@ -349,7 +349,6 @@ class ConditionalGAN(BaseGAN):
         "thumbnail_size": [Interval(Integral, 0, None, closed="left")],
         "sigma": [Interval(Real, 0, None, closed="neither")],
         "landmark_weight": [Interval(Real, 0, None, closed="left")],
-        "mode_seeking_weight": [Interval(Real, 0, None, closed="left")],
     }
 
     def __init__(

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from numbers import Real
-
 import numpy as np
 from sklearn.base import _fit_context
-from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 from ..nn import DCGANDiscriminator, DCGANGenerator
@@ -156,10 +153,7 @@ class DCGAN(BaseGAN):
     """
 
     _net_class = _DCGANNet
-    _parameter_constraints: dict = {
-        **BaseGAN._shared_constraints,
-        "mode_seeking_weight": [Interval(Real, 0, None, closed="left")],
-    }
+    _parameter_constraints: dict = {**BaseGAN._shared_constraints}
 
     def __init__(
         self,

@@ -17,6 +17,7 @@ __all__ = ["LatentGAN"]
 
 #: Shared neural and GAN parameters that LatentGAN does not take.
 _NOT_PARAMETERS = (
+    "mode_seeking_weight",
     "validation_fraction",
     "early_stopping",
     "n_iter_no_change",

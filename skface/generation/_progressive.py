@@ -373,7 +373,6 @@ default='landmarks+colour'
         "images_per_stage": [Interval(Integral, 2, None, closed="left")],
         "gp_weight": [Interval(Real, 0, None, closed="left")],
         "drift": [Interval(Real, 0, None, closed="left")],
-        "mode_seeking_weight": [Interval(Real, 0, None, closed="left")],
     }
 
     def __init__(
