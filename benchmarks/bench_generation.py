@@ -43,7 +43,11 @@ Sections (``--section``):
       ``conditions``. Conditional models train and are scored on the faces
       whose landmarks dlib finds (about 96%), so their ``N`` is a little
       lower (the same for real and generated faces). The epochs, images
-      seen and times are reported with the panel.
+      seen and times are reported with the panel. ``--checkpoints 15 30``
+      also samples each model after the first epoch that ends past 15 and
+      30 minutes of training (sampling time not counted) and scores those
+      samples too, one row each (grids ``<model>_grid_<s>s.png``): a
+      learning curve from one run.
 
     The held-out embeddings are computed once and the KID subsets drawn
     with ``random_state=0``. Per model, ``--out`` (``benchmarks/out/``,
@@ -82,7 +86,7 @@ others on a shared machine); the panel costs a few minutes per row at
         [--minutes 15] [--n-samples 1000] [--image-size 64]
         [--out benchmarks/out] [--gpu | --device cuda]
         [--set [MODEL:]KEY=VALUE ...] [--quick] [--no-save] [--threads N]
-        [--n-jobs N]
+        [--n-jobs N] [--checkpoints MIN ...]
         [--data ../shared/data/utkface] [--cache-dir ~/.cache/skface_bench]
         [--batches 40] [--epochs 3] [--rounds 4] [--seed 0]
 
@@ -514,15 +518,21 @@ def face_landmarks(images, cache_file=None, n_jobs=None):
 # -- training under a wall-clock budget --------------------------------
 
 
-def train_for_budget(est, X, y, seconds, seed, resume=False):
+def train_for_budget(
+    est, X, y, seconds, seed, resume=False, checkpoints=(), at_checkpoint=None
+):
     """Fit one epoch at a time until the next would pass ``seconds``.
 
     The first call is a cold fit, the next ones warm starts; each gets
     ``random_state = seed + epoch`` (an int ``random_state`` re-seeds every
     ``fit``, so a fixed one would replay the first epoch's shuffling,
-    latent codes and augmentations). Returns (epochs, images seen, s).
+    latent codes and augmentations). ``at_checkpoint(epochs, seconds)`` is
+    called after the first epoch that ends past each of ``checkpoints``
+    (seconds of training; the time it takes is not counted). Returns
+    (epochs, images seen, s).
     """
-    n_epochs, start = 0, time.perf_counter()
+    n_epochs, start, paused = 0, time.perf_counter(), 0.0
+    pending = sorted(c for c in checkpoints if c < seconds)
     while True:
         began = time.perf_counter()
         est.set_params(
@@ -533,7 +543,13 @@ def train_for_budget(est, X, y, seconds, seed, resume=False):
         est.fit(X) if y is None else est.fit(X, y)
         n_epochs += 1
         last = time.perf_counter() - began
-        elapsed = time.perf_counter() - start
+        elapsed = time.perf_counter() - start - paused
+        if pending and elapsed >= pending[0]:
+            while pending and elapsed >= pending[0]:
+                pending.pop(0)
+            stop = time.perf_counter()
+            at_checkpoint(n_epochs, elapsed)
+            paused += time.perf_counter() - stop
         if elapsed + last > seconds:
             return n_epochs, n_epochs * len(X), elapsed
 
@@ -605,38 +621,40 @@ def run_model(name, spec, settings, data, args, panel):
     X, y = spec.fit_data(est, train, lm_train)
     minutes = f"{args.minutes:.3g} min"
     print(f"\n({name}: training {cls.__name__}({_short(settings)}), {minutes})")
-    epochs, seen, seconds = train_for_budget(
-        est, X, y, args.minutes * 60, seed + before, resume=before > 0
-    )
-    epochs, seen = epochs + before, seen + before * len(X)
-    seen = int(getattr(est, "n_images_seen_", seen))
-    extra = ""
-    if hasattr(est, "resolution_"):
-        extra = f", resolution {est.resolution_} (alpha {est.alpha_:.2f})"
-    print(f"({name}: {epochs} epochs, {seen} images seen, {seconds:.0f} s{extra})")
-    start = time.perf_counter()
-    # A model trained at another size than the data (e.g. a 32 px
-    # ConditionalGAN on 64 px faces) gets the conditions in its own pixel
-    # frame, and its samples are enlarged (bicubic) to the data's size for
-    # the grid and the panel: the sharpness ratio then shows the cost.
-    params = est.get_params()
-    model_size = int(params.get("image_size", params.get("output_size", 0)) or 0)
-    data_size = reference.shape[1]
-    scale = model_size / data_size if model_size else 1.0
-    cond = lm_ref if lm_ref is None or scale == 1.0 else lm_ref * scale
-    fake = spec.generate(est, len(reference), reference, cond)
-    if scale != 1.0:
-        from skface.utils import resize
-
-        fake = np.stack(
-            [
-                np.clip(resize(f, (data_size, data_size), interpolation="cubic"), 0, 1)
-                for f in fake
-            ]
-        )
-        print(f"({name}: {model_size} px samples enlarged to {data_size} px)")
-    sample_s = time.perf_counter() - start
     out = Path(args.out)
+    snapshots = []  # (row, samples) at each --checkpoints minute
+
+    def progress(epochs, seconds):
+        epochs, seen = epochs + before, (epochs + before) * len(X)
+        seen = int(getattr(est, "n_images_seen_", seen))
+        extra = ""
+        if hasattr(est, "resolution_"):
+            extra = f", resolution {est.resolution_} (alpha {est.alpha_:.2f})"
+        print(f"({name}: {epochs} epochs, {seen} images seen, {seconds:.0f} s{extra})")
+        return epochs, seen
+
+    def checkpoint(epochs, seconds):
+        epochs, seen = progress(epochs, seconds)
+        fake = draw(est, spec, reference, lm_ref, name)
+        label = f"{cls.__name__} ({_short(settings)}) at {seconds / 60:.1f} min"
+        save_grid(fake, reference, out / f"{name}_grid_{round(seconds)}s.png")
+        row = {"name": label, "epochs": epochs, "images seen": seen}
+        snapshots.append(({**row, "train s": round(seconds)}, fake))
+
+    epochs, seen, seconds = train_for_budget(
+        est,
+        X,
+        y,
+        args.minutes * 60,
+        seed + before,
+        resume=before > 0,
+        checkpoints=[60 * m for m in args.checkpoints or ()],
+        at_checkpoint=checkpoint,
+    )
+    epochs, seen = progress(epochs, seconds)
+    start = time.perf_counter()
+    fake = draw(est, spec, reference, lm_ref, name)
+    sample_s = time.perf_counter() - start
     save_grid(fake, reference, out / f"{name}_grid.png")
     if not args.no_save:
         est.save(out / f"{name}.safetensors")
@@ -654,9 +672,41 @@ def run_model(name, spec, settings, data, args, panel):
             rows=rows,
             row=np.asarray(repr({**row, "device": str(est.net_.device)})),
         )
-    if panel is not None:
-        row.update(panel(fake, rows, lm_ref))
-    return row
+    if panel is None:
+        return row
+    scored = []
+    for snap, snap_fake in snapshots:  # earlier stages of the same run
+        snap.update(panel(snap_fake, rows, lm_ref))
+        scored.append(snap)
+    row.update(panel(fake, rows, lm_ref))
+    return [*scored, row]
+
+
+def draw(est, spec, reference, lm_ref, name):
+    """One sample per held-out face, at the data's size.
+
+    A model trained at another size than the data (e.g. a 32 px
+    ConditionalGAN on 64 px faces) gets the conditions in its own pixel
+    frame, and its samples are enlarged (bicubic) to the data's size for
+    the grid and the panel: the sharpness ratio then shows the cost.
+    """
+    params = est.get_params()
+    model_size = int(params.get("image_size", params.get("output_size", 0)) or 0)
+    data_size = reference.shape[1]
+    scale = model_size / data_size if model_size else 1.0
+    cond = lm_ref if lm_ref is None or scale == 1.0 else lm_ref * scale
+    fake = spec.generate(est, len(reference), reference, cond)
+    if scale != 1.0:
+        from skface.utils import resize
+
+        fake = np.stack(
+            [
+                np.clip(resize(f, (data_size, data_size), interpolation="cubic"), 0, 1)
+                for f in fake
+            ]
+        )
+        print(f"({name}: {model_size} px samples enlarged to {data_size} px)")
+    return fake
 
 
 def score_saved_samples(name, reference, rows, lm_ref, args, panel):
@@ -1114,6 +1164,14 @@ def main(argv=None):
         action="store_true",
         help="no training: score the samples a --save-samples run left in --out",
     )
+    parser.add_argument(
+        "--checkpoints",
+        nargs="+",
+        type=float,
+        metavar="MIN",
+        help="also sample (and score) each model after these minutes of "
+        "training, for a learning curve from one run",
+    )
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
@@ -1283,7 +1341,9 @@ def panel_section(args, names, kind, extra, data):
             traceback.print_exc()
             failed.append(name)
             continue
-        if row is not None:
+        if isinstance(row, list):  # --checkpoints: one row per stage
+            rows.extend(row)
+        elif row is not None:
             rows.append(row)
     budget = (
         "samples of an earlier --save-samples run"
