@@ -401,13 +401,25 @@ def _sample_n(est, n, images, landmarks):
 
 
 def _sample_landmarks(est, n, images, landmarks):
-    """ConditionalGAN: faces to the held-out landmarks (and colours)."""
-    thumbnails = images if int(est.get_params().get("thumbnail_size", 0)) else None
+    """ConditionalGAN: faces to the held-out landmarks (and colours).
+
+    ``sample`` takes landmarks in the model's own pixel frame: a model
+    drawing at another size than the faces gets them rescaled.
+    """
+    params = est.get_params()
+    thumbnails = images if int(params.get("thumbnail_size", 0)) else None
+    scale = int(params["image_size"]) / images.shape[1]
+    if scale != 1.0:
+        landmarks = landmarks * scale
     return est.sample(landmarks, thumbnails=thumbnails, random_state=0)
 
 
 def _sample_encoded(est, n, images, landmarks):
-    """ProgressiveGAN: faces to the held-out faces' condition vectors."""
+    """ProgressiveGAN: faces to the held-out faces' condition vectors.
+
+    ``encode_conditions`` takes landmarks in pixels of the faces it is
+    given and normalises them by their size: no rescaling here.
+    """
     if est.get_params().get("condition") is None:
         return est.sample(n, random_state=0)
     return est.sample(est.encode_conditions(images, landmarks), random_state=0)
@@ -685,17 +697,18 @@ def run_model(name, spec, settings, data, args, panel):
 def draw(est, spec, reference, lm_ref, name):
     """One sample per held-out face, at the data's size.
 
+    The conditions go to ``spec.generate`` in the pixel frame of
+    ``reference`` (each model's function converts them as its API needs).
     A model trained at another size than the data (e.g. a 32 px
-    ConditionalGAN on 64 px faces) gets the conditions in its own pixel
-    frame, and its samples are enlarged (bicubic) to the data's size for
-    the grid and the panel: the sharpness ratio then shows the cost.
+    ConditionalGAN on 64 px faces) has its samples enlarged (bicubic) to
+    the data's size for the grid and the panel: the sharpness ratio then
+    shows the cost.
     """
     params = est.get_params()
     model_size = int(params.get("image_size", params.get("output_size", 0)) or 0)
     data_size = reference.shape[1]
     scale = model_size / data_size if model_size else 1.0
-    cond = lm_ref if lm_ref is None or scale == 1.0 else lm_ref * scale
-    fake = spec.generate(est, len(reference), reference, cond)
+    fake = spec.generate(est, len(reference), reference, lm_ref)
     if scale != 1.0:
         from skface.utils import resize
 
