@@ -1315,9 +1315,13 @@ def panel_section(args, names, kind, extra, data):
     train_f = as_float(data["train"])
     ref = data["reference"][:n]
     rows, failed = [], []
-    cache = Path(args.cache_dir).expanduser() / (
-        f"utkface_{args.image_size}_heldout_embeddings.npy"
-    )
+    # --quick's 100 held-out faces must not replace the full set's cache
+    # (a quick run used to overwrite it, and the next full run recomputed it).
+    cache = None
+    if not args.quick:
+        cache = Path(args.cache_dir).expanduser() / (
+            f"utkface_{args.image_size}_heldout_embeddings.npy"
+        )
     panel = (
         None
         if report is None
