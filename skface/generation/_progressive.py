@@ -207,6 +207,9 @@ class ProgressiveGAN(BaseGAN):
         Size of the latent code ``z ~ N(0, I)``.
     image_size : int, default=64
         Final resolution, a power of two >= 8 (128 is sensible on a GPU).
+        On a CPU, 32 (samples enlarged afterwards) sees about twice as many
+        images a minute as 64 and gave better faces in the same time
+        (``benchmarks/RESULTS.md``, "Longer CPU runs").
     condition : {'landmarks+colour', 'landmarks', 'colour'} or None, \
 default='landmarks+colour'
         What the generator and critic are conditioned on; None trains an
