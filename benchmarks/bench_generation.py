@@ -541,7 +541,7 @@ def train_for_budget(
     latent codes and augmentations). ``at_checkpoint(epochs, seconds)`` is
     called after the first epoch that ends past each of ``checkpoints``
     (seconds of training; the time it takes is not counted). Returns
-    (epochs, images seen, s).
+    (epochs, s).
     """
     n_epochs, start, paused = 0, time.perf_counter(), 0.0
     pending = sorted(c for c in checkpoints if c < seconds)
@@ -557,13 +557,12 @@ def train_for_budget(
         last = time.perf_counter() - began
         elapsed = time.perf_counter() - start - paused
         if pending and elapsed >= pending[0]:
-            while pending and elapsed >= pending[0]:
-                pending.pop(0)
+            pending = [c for c in pending if c > elapsed]
             stop = time.perf_counter()
             at_checkpoint(n_epochs, elapsed)
             paused += time.perf_counter() - stop
         if elapsed + last > seconds:
-            return n_epochs, n_epochs * len(X), elapsed
+            return n_epochs, elapsed
 
 
 def save_grid(fake, real, path, n=GRID):
@@ -592,14 +591,18 @@ def save_grid(fake, real, path, n=GRID):
 
 
 def run_model(name, spec, settings, data, args, panel):
-    """Train, sample, save and score one model; returns a result row or None."""
+    """Train, sample, save and score one model; returns its result rows.
+
+    One row, or one per ``--checkpoints`` minute and the final one; none
+    when the class does not exist or (``--score-samples``) no samples do.
+    """
     cls = model_class(spec)
     if cls is None:
         print(
             f"\n({name}: skface.generation.{spec.class_name} does not exist yet: "
             "skipped)"
         )
-        return None
+        return []
     n = args.n_samples
     train, reference = as_float(data["train"]), as_float(data["reference"])
     rows = np.arange(min(n, len(reference)))  # held-out faces compared with
@@ -616,7 +619,8 @@ def run_model(name, spec, settings, data, args, panel):
         )
     reference = reference[rows]
     if args.score_samples:
-        return score_saved_samples(name, reference, rows, lm_ref, args, panel)
+        row = score_saved_samples(name, reference, rows, lm_ref, args, panel)
+        return [] if row is None else [row]
     # ``--set random_state=K`` seeds the training (the weights, codes and
     # augmentations) and leaves the split to --seed; without it, --seed.
     seed = int(settings.get("random_state", args.seed))
@@ -653,7 +657,7 @@ def run_model(name, spec, settings, data, args, panel):
         row = {"name": label, "epochs": epochs, "images seen": seen}
         snapshots.append(({**row, "train s": round(seconds)}, fake))
 
-    epochs, seen, seconds = train_for_budget(
+    epochs, seconds = train_for_budget(
         est,
         X,
         y,
@@ -685,13 +689,11 @@ def run_model(name, spec, settings, data, args, panel):
             row=np.asarray(repr({**row, "device": str(est.net_.device)})),
         )
     if panel is None:
-        return row
-    scored = []
-    for snap, snap_fake in snapshots:  # earlier stages of the same run
-        snap.update(panel(snap_fake, rows, lm_ref))
-        scored.append(snap)
-    row.update(panel(fake, rows, lm_ref))
-    return [*scored, row]
+        return [row]
+    stages = [*snapshots, (row, fake)]  # earlier stages of the run, then the end
+    for stage_row, stage_fake in stages:
+        stage_row.update(panel(stage_fake, rows, lm_ref))
+    return [stage_row for stage_row, _ in stages]
 
 
 def draw(est, spec, reference, lm_ref, name):
@@ -707,9 +709,8 @@ def draw(est, spec, reference, lm_ref, name):
     params = est.get_params()
     model_size = int(params.get("image_size", params.get("output_size", 0)) or 0)
     data_size = reference.shape[1]
-    scale = model_size / data_size if model_size else 1.0
     fake = spec.generate(est, len(reference), reference, lm_ref)
-    if scale != 1.0:
+    if model_size and model_size != data_size:
         from skface.utils import resize
 
         fake = np.stack(
@@ -1353,15 +1354,10 @@ def panel_section(args, names, kind, extra, data):
         spec = MODELS[name]
         settings = {**getattr(spec, kind), **extra.get(None, {}), **extra.get(name, {})}
         try:
-            row = run_model(name, spec, settings, data, args, panel)
+            rows.extend(run_model(name, spec, settings, data, args, panel))
         except Exception:
             traceback.print_exc()
             failed.append(name)
-            continue
-        if isinstance(row, list):  # --checkpoints: one row per stage
-            rows.extend(row)
-        elif row is not None:
-            rows.append(row)
     budget = (
         "samples of an earlier --save-samples run"
         if args.score_samples
