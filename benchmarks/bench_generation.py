@@ -432,17 +432,29 @@ def _predict_features(est, n, images, landmarks):
     return est.predict(latent_features(images, landmarks))
 
 
-# CPU settings, sized for 15 minutes on one core of the 2-core benchmark
-# machine. Training images per second of CPU time, one torch thread,
-# measured 2026-12-03 on 64x64 UTKFace: DCGAN width 32 about 115 (some
-# 100,000 images in 15 minutes; width 64 is about 3-4x slower),
-# ConditionalGAN width 32 about 40, LatentGAN width 16 about 60,
-# ProgressiveGAN width 32 about 30 at 64 px (faster at the earlier
-# stages; 10,000 images per stage reach 64 px after 35,000 images).
+# CPU settings: the best measured on one core of the 2-core benchmark
+# machine (benchmarks/RESULTS.md, GAN face generation, 2026-12-04/05).
+# DCGAN, ConditionalGAN and ProgressiveGAN draw at 32 px (the panel
+# enlarges their samples to the faces' 64): at width 16 the DCGAN sees
+# about 60,000 images a minute against 6,500 at 64 px width 32, and every
+# panel column but sharpness is better in the same time. The LatentGAN
+# decodes at the faces' size. Until 2026-12-05 this column was 64 px,
+# width 32, batch 64 (ProgressiveGAN: 10,000 images per stage, batch 32;
+# LatentGAN: width 16, D width 32): RESULTS commands written before then
+# without ``--set`` used those.
+CPU_BEFORE_2026_12_05 = {
+    "dcgan": {"n_latent": 100, "width": 32, "batch_size": 64},
+    "conditional": {"n_latent": 100, "width": 32, "batch_size": 64},
+    "latent": {"width": 16, "discriminator_width": 32, "batch_size": 64},
+    "progressive": {"width": 32, "images_per_stage": 10_000, "batch_size": 32},
+}
+# The throughput section keeps the settings of its recorded figures.
+THROUGHPUT_CPU = CPU_BEFORE_2026_12_05["dcgan"]
+
 MODELS = {
     "dcgan": ModelSpec(
         "DCGAN",
-        cpu={"n_latent": 100, "width": 32, "batch_size": 64},
+        cpu={"n_latent": 100, "image_size": 32, "width": 16, "batch_size": 32},
         gpu={"n_latent": 128, "width": 64, "batch_size": 64},
         quick={"n_latent": 32, "width": 8, "batch_size": 32},
         fit_data=_images_only,
@@ -450,7 +462,7 @@ MODELS = {
     ),
     "conditional": ModelSpec(
         "ConditionalGAN",
-        cpu={"n_latent": 100, "width": 32, "batch_size": 64},
+        cpu={"n_latent": 100, "image_size": 32, "width": 16, "batch_size": 32},
         gpu={"n_latent": 128, "width": 64, "batch_size": 64},
         quick={"n_latent": 32, "width": 8, "batch_size": 32},
         fit_data=_images_and_landmarks,
@@ -459,7 +471,13 @@ MODELS = {
     ),
     "latent": ModelSpec(
         "LatentGAN",
-        cpu={"width": 16, "discriminator_width": 32, "batch_size": 64},
+        cpu={
+            "width": 8,
+            "max_channels": 128,
+            "discriminator_width": 16,
+            "adversarial_weight": 0.05,
+            "batch_size": 64,
+        },
         gpu={"width": 32, "discriminator_width": 64, "batch_size": 64},
         quick={"width": 4, "discriminator_width": 8, "batch_size": 32},
         fit_data=_latent_features,
@@ -468,7 +486,12 @@ MODELS = {
     ),
     "progressive": ModelSpec(
         "ProgressiveGAN",
-        cpu={"width": 32, "images_per_stage": 10_000, "batch_size": 32},
+        cpu={
+            "image_size": 32,
+            "width": 32,
+            "images_per_stage": 3_000,
+            "batch_size": 16,
+        },
         gpu={"width": 128, "images_per_stage": 40_000, "batch_size": 64},
         quick={"width": 8, "images_per_stage": 1_000, "batch_size": 16},
         fit_data=_images_and_landmarks,
@@ -1275,7 +1298,7 @@ def main(argv=None):
         failed += panel_section(args, names, kind, extra, data)
     if "throughput" in args.section:
         settings = {
-            **getattr(MODELS["dcgan"], kind),
+            **(THROUGHPUT_CPU if kind == "cpu" else getattr(MODELS["dcgan"], kind)),
             **extra.get(None, {}),
             **extra.get("dcgan", {}),
         }
