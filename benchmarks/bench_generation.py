@@ -436,12 +436,11 @@ def _predict_features(est, n, images, landmarks):
 # machine (benchmarks/RESULTS.md, GAN face generation, 2026-12-04/05).
 # DCGAN, ConditionalGAN and ProgressiveGAN draw at 32 px (the panel
 # enlarges their samples to the faces' 64): at width 16 the DCGAN sees
-# about 60,000 images a minute against 6,500 at 64 px width 32, and every
-# panel column but sharpness is better in the same time. The LatentGAN
-# decodes at the faces' size. Until 2026-12-05 this column was 64 px,
-# width 32, batch 64 (ProgressiveGAN: 10,000 images per stage, batch 32;
-# LatentGAN: width 16, D width 32): RESULTS commands written before then
-# without ``--set`` used those.
+# about 60,000 images a minute against 6,500 at 64 px width 32, with
+# better KID, FD, recall and pair rate in the same time, HOG about the
+# same and lower sharpness. The LatentGAN decodes at the faces' size.
+# RESULTS commands written before 2026-12-05 without ``--set`` used the
+# former column, below.
 CPU_BEFORE_2026_12_05 = {
     "dcgan": {"n_latent": 100, "width": 32, "batch_size": 64},
     "conditional": {"n_latent": 100, "width": 32, "batch_size": 64},
