@@ -49,7 +49,9 @@ class DCGAN(BaseGAN):
         the others the R1 penalty. On 7,000 UTKFace faces at 32 px on a
         CPU, ``'nonsaturating'`` gave more varied faces than ``'hinge'``
         (fewer sample pairs that dlib takes for one person) for a little
-        of the HOG detection rate; one seed (``benchmarks/RESULTS.md``).
+        of the HOG detection rate on one seed (every target met at 60
+        minutes); on a second seed it stayed over the pair-rate target
+        from 45 to 75 minutes (``benchmarks/RESULTS.md``).
     augment : str or None, default='color,translation,cutout'
         DiffAugment policy: comma-separated names of
         :data:`skface.nn.AUGMENT_POLICIES`; None or ``''`` turns it off.
