@@ -51,7 +51,10 @@ class DCGAN(BaseGAN):
         (fewer sample pairs that dlib takes for one person) for a little
         of the HOG detection rate on one seed (every target met at 60
         minutes); on a second seed it stayed over the pair-rate target
-        from 45 to 75 minutes (``benchmarks/RESULTS.md``).
+        from 45 to 75 minutes at ``batch_size=32``. At the default
+        ``batch_size=64`` it met every target on both seeds at 60 minutes
+        (``benchmarks/RESULTS.md``); the hinge loss was not run at that
+        batch size, so it stays the default.
     augment : str or None, default='color,translation,cutout'
         DiffAugment policy: comma-separated names of
         :data:`skface.nn.AUGMENT_POLICIES`; None or ``''`` turns it off.
